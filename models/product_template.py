@@ -1,0 +1,43 @@
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
+
+
+class ProductTemplate(models.Model):
+    _inherit = "product.template"
+
+    billing_milestone_template_ids = fields.One2many(
+        "sale.billing.milestone.template",
+        "product_tmpl_id",
+        string="Billing Schedule Template",
+        copy=True,
+        help="Billing milestones given to each order line of this product.",
+    )
+
+    @api.constrains("type", "service_type")
+    def _check_milestone_policy_on_service(self):
+        self._raise_if_milestones_on_goods(
+            self.filtered(lambda p: p.service_type == "milestones")
+        )
+
+    @api.onchange("service_policy")  # keeps sale_project's onchange on the inverse
+    def _inverse_service_policy(self):
+        self._raise_if_milestones_on_goods(
+            self.filtered(lambda p: p.service_policy == "delivered_milestones")
+        )
+        return super()._inverse_service_policy()
+
+    @api.model
+    def _raise_if_milestones_on_goods(self, products):
+        """Refuse the milestone policy on ``products`` that are not services."""
+        type_names = dict(self._fields["type"]._description_selection(self.env))
+        for product in products:
+            if product.type != "service":
+                raise ValidationError(
+                    self.env._(
+                        'Product "%(product)s": the Invoicing Policy "Based on '
+                        'Milestones" is only for services, not for a product of '
+                        'type "%(type)s".',
+                        product=product.display_name,
+                        type=type_names.get(product.type, product.type),
+                    )
+                )

@@ -1,0 +1,328 @@
+from odoo import api, fields, models
+from odoo.exceptions import UserError, ValidationError
+from odoo.osv import expression
+from odoo.tools.misc import format_date
+
+from ..tools.schedule import (
+    ScheduleEntry,
+    billable_date,
+    billing_block,
+    is_allowed_transition,
+    offset_date,
+    schedule_amounts,
+)
+
+# What a processed milestone keeps as it was invoiced.
+FROZEN_FIELDS = {
+    "sale_line_id",
+    "kind",
+    "days",
+    "date",
+    "is_reached",
+    "reached_date",
+    "fixed_amount",
+    "percent",
+    "due_days",
+    "due_date",
+}
+
+
+class SaleBillingMilestone(models.Model):
+    _name = "sale.billing.milestone"
+    _inherit = "sale.billing.milestone.mixin"
+    _description = "Billing Milestone"
+    _order = "order_id, sale_line_id, sequence, id"
+    _rec_names_search = ["name", "description", "order_id"]
+
+    sale_line_id = fields.Many2one(
+        "sale.order.line",
+        string="Order Line",
+        required=True,
+        ondelete="cascade",
+        index=True,
+        domain="[('order_id', '=?', order_id), "
+        "('product_id.service_type', '=', 'milestones')]",
+    )
+    order_id = fields.Many2one(
+        related="sale_line_id.order_id", store=True, index=True, string="Sales Order"
+    )
+    partner_id = fields.Many2one(
+        related="order_id.partner_id", store=True, index=True, string="Customer"
+    )
+    company_id = fields.Many2one(
+        related="sale_line_id.company_id", store=True, index=True
+    )
+    currency_id = fields.Many2one(related="sale_line_id.currency_id", store=True)
+    product_id = fields.Many2one(related="sale_line_id.product_id")
+    is_reached = fields.Boolean(string="Reached", copy=False)
+    reached_date = fields.Date(
+        compute="_compute_reached_date", store=True, readonly=False, copy=False
+    )
+    billable_date = fields.Date(
+        compute="_compute_billable_date",
+        store=True,
+        help="Contract date plus the days, the fixed date, or the date reached.",
+    )
+    amount = fields.Monetary(
+        compute="_compute_amount",
+        store=True,
+        currency_field="currency_id",
+        help="Amount to invoice, in the order's currency.",
+    )
+    status = fields.Selection(
+        selection=[
+            ("to_process", "To Process"),
+            ("processed", "Processed"),
+            ("hold", "Hold"),
+        ],
+        required=True,
+        default="to_process",
+        copy=False,
+        index=True,
+    )
+    due_date = fields.Date(
+        compute="_compute_due_date",
+        store=True,
+        readonly=False,
+        copy=False,
+        help="Due date of the invoice. Milestones with the same due date are "
+        "invoiced together; leave empty to let the payment terms decide.",
+    )
+    is_billable_now = fields.Boolean(
+        string="Billable Now",
+        compute="_compute_billable_now",
+        search="_search_is_billable_now",
+    )
+    billable_reason = fields.Char(
+        string="Why Not Billable", compute="_compute_billable_now"
+    )
+
+    @api.depends("name", "description")
+    def _compute_display_name(self):
+        for milestone in self:
+            parts = [milestone.name, milestone.description]
+            milestone.display_name = " - ".join(part for part in parts if part)
+
+    @api.depends("is_reached")
+    def _compute_reached_date(self):
+        today = fields.Date.context_today(self)
+        for milestone in self:
+            if milestone.is_reached:
+                milestone.reached_date = milestone.reached_date or today
+            else:
+                milestone.reached_date = False
+
+    @api.depends("kind", "days", "date", "reached_date", "order_id.contract_date")
+    def _compute_billable_date(self):
+        for milestone in self:
+            milestone.billable_date = billable_date(
+                milestone.kind,
+                milestone.order_id.contract_date,
+                milestone.days,
+                milestone.date,
+                milestone.reached_date,
+            )
+
+    @api.depends("billable_date", "due_days")
+    def _compute_due_date(self):
+        for milestone in self:
+            if milestone.due_days:
+                milestone.due_date = offset_date(
+                    milestone.billable_date, milestone.due_days
+                )
+            else:
+                milestone.due_date = milestone.due_date
+
+    @api.depends(
+        "fixed_amount",
+        "percent",
+        "status",
+        "sequence",
+        "sale_line_id.price_subtotal",
+        "sale_line_id.billing_milestone_ids.fixed_amount",
+        "sale_line_id.billing_milestone_ids.percent",
+        "sale_line_id.billing_milestone_ids.status",
+        "sale_line_id.billing_milestone_ids.sequence",
+    )
+    def _compute_amount(self):
+        amounts = {}
+        for line in self.sale_line_id:
+            milestones = line.billing_milestone_ids.sorted("sequence")
+            entries = [milestone._get_schedule_entry() for milestone in milestones]
+            amounts.update(
+                zip(
+                    milestones,
+                    schedule_amounts(
+                        line.price_subtotal, entries, line.currency_id.rounding
+                    ),
+                    strict=True,
+                )
+            )
+        for milestone in self:
+            milestone.amount = amounts.get(milestone, 0.0)
+
+    def _get_schedule_entry(self):
+        self.ensure_one()
+        frozen = self.amount if self.status == "processed" else None
+        return ScheduleEntry(self.percent, self.fixed_amount, frozen)
+
+    @api.depends(
+        "status", "billable_date", "kind", "order_id.state", "order_id.contract_date"
+    )
+    @api.depends_context("tz")
+    def _compute_billable_now(self):
+        today = fields.Date.context_today(self)
+        reasons = {
+            "processed": self.env._("Already processed"),
+            "hold": self.env._("On hold"),
+            "unconfirmed": self.env._("Order not confirmed"),
+            "no_contract_date": self.env._("The order has no contract date yet"),
+            "not_reached": self.env._("Not reached yet"),
+        }
+        for milestone in self:
+            block = billing_block(
+                milestone.status,
+                milestone.order_id.state == "sale",
+                milestone.kind,
+                milestone.billable_date,
+                today,
+            )
+            milestone.is_billable_now = not block
+            if block == "not_due":
+                milestone.billable_reason = self.env._(
+                    "Not due until %(date)s",
+                    date=format_date(self.env, milestone.billable_date),
+                )
+            else:
+                milestone.billable_reason = reasons.get(block, False)
+
+    def _search_is_billable_now(self, operator, value):
+        if operator not in ("=", "!=") or not isinstance(value, bool):
+            raise UserError(
+                self.env._("Billable Now can only be searched as true or false.")
+            )
+        today = fields.Date.context_today(self)
+        if (operator == "=") == value:
+            return [
+                ("status", "=", "to_process"),
+                ("order_id.state", "=", "sale"),
+                ("billable_date", "<=", today),
+            ]
+        return expression.OR(
+            [
+                [("status", "!=", "to_process")],
+                [("order_id.state", "!=", "sale")],
+                [("billable_date", "=", False)],
+                [("billable_date", ">", today)],
+            ]
+        )
+
+    @api.constrains("sale_line_id")
+    def _check_milestone_product(self):
+        for milestone in self:
+            if not milestone.sale_line_id.is_billing_milestone_line:
+                raise ValidationError(
+                    self.env._(
+                        'Milestone "%(milestone)s": order line "%(line)s" is not '
+                        "sold based on milestones, so it cannot have a billing "
+                        "schedule.",
+                        milestone=milestone._milestone_label(),
+                        line=milestone.sale_line_id.display_name,
+                    )
+                )
+
+    @api.constrains("amount", "percent", "fixed_amount", "sale_line_id", "status")
+    def _check_schedule_totals(self):
+        self.sale_line_id._check_billing_schedule_totals()
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        self._check_order_of_lines(vals_list)
+        return super().create(vals_list)
+
+    def _check_order_of_lines(self, vals_list):
+        """The order is the line's: refuse an order given for another order's line.
+
+        The order's schedule tab creates milestones with its own order in the
+        values; writing it through the related field would move the line.
+        """
+        with_order = [vals for vals in vals_list if vals.get("order_id")]
+        lines = self.env["sale.order.line"].browse(
+            {vals.get("sale_line_id") for vals in with_order} - {None, False}
+        )
+        order_of_line = {line.id: line.order_id.id for line in lines}
+        for vals in with_order:
+            order_id = vals.pop("order_id")
+            if order_of_line.get(vals.get("sale_line_id"), order_id) != order_id:
+                raise ValidationError(
+                    self.env._(
+                        'Milestone "%(milestone)s": its Order Line belongs to '
+                        "another sales order.",
+                        milestone=vals.get("name") or self.env._("(unnamed)"),
+                    )
+                )
+
+    def write(self, vals):
+        if "order_id" in vals:
+            raise UserError(
+                self.env._(
+                    "The Sales Order of a billing milestone follows its order line; "
+                    "change the Order Line instead."
+                )
+            )
+        self._check_processed_frozen(vals)
+        if "status" in vals:
+            self._check_status_transition(vals["status"])
+        return super().write(vals)
+
+    def _check_processed_frozen(self, vals):
+        frozen = FROZEN_FIELDS.intersection(vals)
+        processed = self.filtered(lambda m: m.status == "processed")
+        if not frozen or not processed:
+            return
+        field_names = ", ".join(
+            self._fields[name]._description_string(self.env) for name in sorted(frozen)
+        )
+        raise UserError(
+            self.env._(
+                "Milestone %(milestones)s is already processed: its %(fields)s can "
+                "no longer be changed.",
+                milestones=", ".join(m._milestone_label() for m in processed),
+                fields=field_names,
+            )
+        )
+
+    def _check_status_transition(self, new_status):
+        selection = dict(self._fields["status"]._description_selection(self.env))
+        for milestone in self:
+            if not is_allowed_transition(milestone.status, new_status):
+                raise UserError(
+                    self.env._(
+                        'Milestone "%(milestone)s": its Status cannot go from '
+                        "%(old)s to %(new)s.",
+                        milestone=milestone._milestone_label(),
+                        old=selection[milestone.status],
+                        new=selection[new_status],
+                    )
+                )
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_processed(self):
+        processed = self.filtered(lambda m: m.status == "processed")
+        if processed:
+            raise UserError(
+                self.env._(
+                    "Milestone %(milestones)s is already processed and cannot be "
+                    "deleted.",
+                    milestones=", ".join(m._milestone_label() for m in processed),
+                )
+            )
+
+    def action_hold(self):
+        self.write({"status": "hold"})
+
+    def action_release(self):
+        self.write({"status": "to_process"})
+
+    def action_reach(self):
+        self.write({"is_reached": True})

@@ -1,0 +1,115 @@
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
+
+from ..tools.schedule import PERCENT_DIGITS
+
+
+class SaleBillingMilestoneMixin(models.AbstractModel):
+    """What a product's schedule template and an order line's schedule share."""
+
+    _name = "sale.billing.milestone.mixin"
+    _description = "Billing Milestone (shared fields and rules)"
+    _order = "sequence, id"
+
+    sequence = fields.Integer(default=10)
+    currency_id = fields.Many2one("res.currency")
+    name = fields.Char(
+        string="Milestone",
+        required=True,
+        help="Short identifier of the milestone, e.g. M1.",
+    )
+    description = fields.Char(translate=True)
+    kind = fields.Selection(
+        selection=[("days", "Days"), ("date", "Date"), ("manual", "Manual")],
+        required=True,
+        default="manual",
+        help="Days: billable a number of days after the order's contract date.\n"
+        "Date: billable on a fixed date.\n"
+        "Manual: billable once reached.",
+    )
+    days = fields.Integer(help="Days after the contract date (Days milestones).")
+    date = fields.Date(help="Date the milestone becomes billable (Date milestones).")
+    fixed_amount = fields.Monetary(
+        string="Fixed Amount",
+        currency_field="currency_id",
+        help="Amount to invoice. Set either this or a percent.",
+    )
+    percent = fields.Float(
+        digits=(16, PERCENT_DIGITS),
+        help="Percent of the line's untaxed net amount to invoice. "
+        "Set either this or a fixed amount.",
+    )
+    due_days = fields.Integer(
+        string="Due after (days)",
+        help="Invoice due date, in days after the billable date. "
+        "Leave 0 to let the payment terms decide.",
+    )
+
+    def _milestone_label(self):
+        """How a rule's message names the milestone."""
+        self.ensure_one()
+        return self.name or self.env._("(unnamed)")
+
+    @api.constrains("kind", "fixed_amount", "percent")
+    def _check_amount_or_percent(self):
+        for milestone in self:
+            label = milestone._milestone_label()
+            if bool(milestone.fixed_amount) == bool(milestone.percent):
+                raise ValidationError(
+                    self.env._(
+                        'Milestone "%(milestone)s": set exactly one of Fixed Amount '
+                        "and Percent.",
+                        milestone=label,
+                    )
+                )
+            if milestone.fixed_amount < 0:
+                raise ValidationError(
+                    self.env._(
+                        'Milestone "%(milestone)s": Fixed Amount must be above 0 '
+                        "(got %(amount)s).",
+                        milestone=label,
+                        amount=milestone.fixed_amount,
+                    )
+                )
+            if milestone.percent and not 0 < milestone.percent <= 100:
+                raise ValidationError(
+                    self.env._(
+                        'Milestone "%(milestone)s": Percent must be above 0 and at '
+                        "most 100 (got %(percent)s).",
+                        milestone=label,
+                        percent=milestone.percent,
+                    )
+                )
+
+    @api.constrains("kind", "days", "date")
+    def _check_kind_values(self):
+        for milestone in self:
+            if milestone.kind == "days" and milestone.days < 0:
+                raise ValidationError(
+                    self.env._(
+                        'Milestone "%(milestone)s": Days must be 0 or more '
+                        "(got %(days)s).",
+                        milestone=milestone._milestone_label(),
+                        days=milestone.days,
+                    )
+                )
+            if milestone.kind == "date" and not milestone.date:
+                raise ValidationError(
+                    self.env._(
+                        'Milestone "%(milestone)s": a Date milestone needs a Date.',
+                        milestone=milestone._milestone_label(),
+                    )
+                )
+
+    @api.constrains("due_days")
+    def _check_due_days(self):
+        for milestone in self:
+            if milestone.due_days < 0:
+                raise ValidationError(
+                    self.env._(
+                        'Milestone "%(milestone)s": Due after (days) must be 0 or '
+                        "more (got %(days)s).",
+                        milestone=milestone._milestone_label(),
+                        days=milestone.due_days,
+                    )
+                )

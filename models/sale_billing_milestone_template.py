@@ -1,0 +1,59 @@
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
+from odoo.tools.float_utils import float_compare
+
+from ..tools.schedule import PERCENT_DIGITS
+
+
+class SaleBillingMilestoneTemplate(models.Model):
+    _name = "sale.billing.milestone.template"
+    _inherit = "sale.billing.milestone.mixin"
+    _description = "Billing Milestone Template"
+
+    product_tmpl_id = fields.Many2one(
+        "product.template",
+        string="Product",
+        required=True,
+        ondelete="cascade",
+        index=True,
+    )
+    company_id = fields.Many2one(related="product_tmpl_id.company_id")
+    currency_id = fields.Many2one(related="product_tmpl_id.currency_id")
+
+    @api.constrains("percent", "product_tmpl_id")
+    def _check_template_percent_total(self):
+        totals = self._read_group(
+            [("product_tmpl_id", "in", self.product_tmpl_id.ids)],
+            ["product_tmpl_id"],
+            ["percent:sum"],
+        )
+        for product, percent in totals:
+            if float_compare(percent, 100.0, precision_digits=PERCENT_DIGITS) > 0:
+                raise ValidationError(
+                    self.env._(
+                        'Billing schedule of product "%(product)s": the Percent of its '
+                        "milestones adds up to %(total)s %%, above 100 %%.",
+                        product=product.display_name,
+                        total=percent,
+                    )
+                )
+
+    def _prepare_billing_milestone_values(self, order_currency, company, date):
+        """Values of the order-line milestone made from this template line."""
+        self.ensure_one()
+        fixed_amount = self.fixed_amount
+        if fixed_amount and self.currency_id and self.currency_id != order_currency:
+            fixed_amount = self.currency_id._convert(
+                fixed_amount, order_currency, company, date
+            )
+        return {
+            "sequence": self.sequence,
+            "name": self.name,
+            "description": self.description,
+            "kind": self.kind,
+            "days": self.days,
+            "date": self.date,
+            "fixed_amount": fixed_amount,
+            "percent": self.percent,
+            "due_days": self.due_days,
+        }

@@ -1,0 +1,191 @@
+from odoo import Command, api, fields, models
+from odoo.exceptions import UserError, ValidationError
+from odoo.tools.float_utils import float_compare
+from odoo.tools.misc import format_amount
+
+from ..tools.schedule import PERCENT_DIGITS
+
+
+class SaleOrderLine(models.Model):
+    _inherit = "sale.order.line"
+
+    billing_milestone_ids = fields.One2many(
+        "sale.billing.milestone",
+        "sale_line_id",
+        string="Billing Schedule",
+        compute="_compute_billing_milestone_ids",
+        store=True,
+        readonly=False,
+        precompute=True,
+        copy=True,
+    )
+    billing_scheduled_amount = fields.Monetary(
+        string="Scheduled",
+        compute="_compute_billing_totals",
+        help="Untaxed amount the billing schedule covers.",
+    )
+    billing_unscheduled_amount = fields.Monetary(
+        string="Unscheduled",
+        compute="_compute_billing_totals",
+        help="Untaxed amount of the line that no billing milestone covers yet.",
+    )
+    billing_billable_amount = fields.Monetary(
+        string="Billable Now",
+        compute="_compute_billing_totals",
+        help="Untaxed amount of the milestones that can be invoiced today.",
+    )
+
+    is_billing_milestone_line = fields.Boolean(
+        compute="_compute_is_billing_milestone_line",
+        help="The line's product is a service invoiced based on milestones.",
+    )
+
+    @api.depends("product_id.type", "product_id.service_type")
+    def _compute_is_billing_milestone_line(self):
+        for line in self:
+            product = line.product_id
+            line.is_billing_milestone_line = (
+                product.type == "service" and product.service_type == "milestones"
+            )
+
+    @api.depends("product_id")
+    def _compute_billing_milestone_ids(self):
+        for line in self:
+            if any(m.status == "processed" for m in line.billing_milestone_ids):
+                continue
+            templates = (
+                line.product_id.billing_milestone_template_ids
+                if line.is_billing_milestone_line
+                else []
+            )
+            line.billing_milestone_ids = [Command.clear()] + [
+                Command.create(
+                    template._prepare_billing_milestone_values(
+                        line.currency_id or line.company_id.currency_id,
+                        line.company_id,
+                        line.order_id.date_order or fields.Date.context_today(line),
+                    )
+                )
+                for template in templates
+            ]
+
+    @api.depends(
+        "price_subtotal",
+        "billing_milestone_ids.amount",
+        "billing_milestone_ids.status",
+        "billing_milestone_ids.billable_date",
+    )
+    def _compute_billing_totals(self):
+        for line in self:
+            milestones = line.billing_milestone_ids
+            scheduled = sum(milestones.mapped("amount"))
+            line.billing_scheduled_amount = scheduled
+            line.billing_unscheduled_amount = line.price_subtotal - scheduled
+            line.billing_billable_amount = sum(
+                milestones.filtered("is_billable_now").mapped("amount")
+            )
+
+    @api.constrains("product_id")
+    def _check_billing_schedule_product(self):
+        for line in self:
+            if line.billing_milestone_ids and not line.is_billing_milestone_line:
+                raise ValidationError(
+                    self.env._(
+                        'Order line "%(line)s" has a billing schedule, so its '
+                        "product must be a service invoiced based on milestones.",
+                        line=line.display_name,
+                    )
+                )
+
+    @api.constrains("price_subtotal")
+    def _check_billing_net_amount(self):
+        # Only what is processed: open milestone amounts may still be awaiting
+        # their recompute here, and their own constraint checks the other caps.
+        self._check_billing_processed_amount()
+
+    def _check_billing_processed_amount(self):
+        for line in self.filtered("billing_milestone_ids"):
+            currency = line.currency_id
+            processed = line.billing_milestone_ids.filtered(
+                lambda m: m.status == "processed"
+            )
+            processed_amount = sum(processed.mapped("amount"))
+            if currency.compare_amounts(processed_amount, line.price_subtotal) > 0:
+                raise ValidationError(
+                    self.env._(
+                        'Order line "%(line)s": its untaxed net amount %(net)s '
+                        "cannot go below the %(processed)s already processed "
+                        "(milestones %(milestones)s).",
+                        line=line.display_name,
+                        net=format_amount(self.env, line.price_subtotal, currency),
+                        processed=format_amount(self.env, processed_amount, currency),
+                        milestones=", ".join(m._milestone_label() for m in processed),
+                    )
+                )
+
+    def _check_billing_schedule_totals(self):
+        """Caps of a schedule: what is processed, 100 %, the line's net amount."""
+        self._check_billing_processed_amount()
+        for line in self.filtered("billing_milestone_ids"):
+            milestones = line.billing_milestone_ids
+            currency = line.currency_id
+            percent = sum(milestones.mapped("percent"))
+            total = sum(milestones.mapped("amount"))
+            values = {
+                "line": line.display_name,
+                "milestones": ", ".join(m._milestone_label() for m in milestones),
+            }
+            if float_compare(percent, 100.0, precision_digits=PERCENT_DIGITS) > 0:
+                raise ValidationError(
+                    self.env._(
+                        'Order line "%(line)s": the Percent of milestones '
+                        "%(milestones)s adds up to %(percent)s %%, above 100 %%.",
+                        **values,
+                        percent=round(percent, PERCENT_DIGITS),
+                    )
+                )
+            if currency.compare_amounts(total, line.price_subtotal) > 0:
+                raise ValidationError(
+                    self.env._(
+                        'Order line "%(line)s": milestones %(milestones)s add up '
+                        "to %(total)s, above the line's untaxed net amount %(net)s.",
+                        **values,
+                        total=format_amount(self.env, total, currency),
+                        net=format_amount(self.env, line.price_subtotal, currency),
+                    )
+                )
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_processed_milestones(self):
+        lines = self.filtered(
+            lambda line: any(
+                m.status == "processed" for m in line.billing_milestone_ids
+            )
+        )
+        if lines:
+            raise UserError(
+                self.env._(
+                    "Order line %(lines)s has processed billing milestones and "
+                    "cannot be deleted.",
+                    lines=", ".join(lines.mapped("display_name")),
+                )
+            )
+
+    def action_open_billing_schedule(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Billing Schedule"),
+            "res_model": "sale.order.line",
+            "res_id": self.id,
+            "view_mode": "form",
+            "views": [
+                (
+                    self.env.ref(
+                        "sale_milestone_billing.sale_order_line_view_form_billing"
+                    ).id,
+                    "form",
+                )
+            ],
+            "target": "new",
+        }

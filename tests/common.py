@@ -1,0 +1,123 @@
+from contextlib import contextmanager
+
+from odoo import Command
+
+from odoo.addons.sale.tests.common import TestSaleCommon
+
+
+class BillingMilestoneCommon(TestSaleCommon):
+    """A customer, milestone products with and without a schedule template, and a
+    project: built once for the class."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.env["res.config.settings"].create(
+            {"group_project_milestone": True}
+        ).execute()
+        cls.customer = cls.partner_a
+        cls.project = cls.env["project.project"].create(
+            {"name": "Rebranding Projects", "allow_billable": True}
+        )
+        milestone_product = {
+            "type": "service",
+            "invoice_policy": "delivery",
+            "service_type": "milestones",
+            "service_tracking": "no",
+            "taxes_id": [Command.clear()],
+        }
+        cls.product_milestone = cls.env["product.product"].create(
+            {**milestone_product, "name": "Consulting (milestones)", "list_price": 1000}
+        )
+        cls.product_scheduled = cls.env["product.product"].create(
+            {
+                **milestone_product,
+                "name": "Website (scheduled)",
+                "list_price": 1000,
+                "billing_milestone_template_ids": [
+                    Command.create(
+                        {
+                            "sequence": 1,
+                            "name": "M1",
+                            "description": "Kick-off",
+                            "kind": "days",
+                            "days": 0,
+                            "percent": 30,
+                        }
+                    ),
+                    Command.create(
+                        {
+                            "sequence": 2,
+                            "name": "M2",
+                            "description": "Design approved",
+                            "kind": "manual",
+                            "percent": 40,
+                            "due_days": 30,
+                        }
+                    ),
+                    Command.create(
+                        {
+                            "sequence": 3,
+                            "name": "M3",
+                            "description": "Go-live",
+                            "kind": "days",
+                            "days": 90,
+                            "percent": 30,
+                        }
+                    ),
+                ],
+            }
+        )
+        cls.product_ordinary = cls.env["product.product"].create(
+            {
+                "name": "Prepaid support",
+                "type": "service",
+                "invoice_policy": "order",
+                "list_price": 100,
+                "taxes_id": [Command.clear()],
+            }
+        )
+
+    @classmethod
+    def _create_order(cls, product=None, quantity=1.0, price=1000.0, **values):
+        """An order with one line of ``product`` (the plain milestone product) at
+        ``price``, typed in after the line was made as a salesperson does, so that
+        Odoo keeps it when the quantity changes."""
+        order = cls.env["sale.order"].create(
+            {
+                "partner_id": cls.customer.id,
+                "order_line": [
+                    Command.create(
+                        {
+                            "product_id": (product or cls.product_milestone).id,
+                            "product_uom_qty": quantity,
+                        }
+                    )
+                ],
+                **values,
+            }
+        )
+        order.order_line.price_unit = price
+        return order
+
+    @classmethod
+    def _add_milestones(cls, line, *values_list):
+        return cls.env["sale.billing.milestone"].create(
+            [
+                {"sale_line_id": line.id, "name": f"M{index}", **values}
+                for index, values in enumerate(values_list, start=1)
+            ]
+        )
+
+    @staticmethod
+    def _mark_processed(milestones):
+        """Stands in for invoicing, which marks what it bills as processed."""
+        milestones.write({"status": "processed"})
+
+    @contextmanager
+    def assertRaisesRule(self, exception, pattern):
+        """Assert the error class and its message. Odoo's ``assertRaises`` runs
+        the block in a savepoint, so what the refused operation wrote is undone."""
+        with self.assertRaises(exception) as caught:
+            yield caught
+        self.assertRegex(str(caught.exception), pattern)

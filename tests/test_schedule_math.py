@@ -1,0 +1,149 @@
+from datetime import date
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from odoo.tests import BaseCase, tagged
+from odoo.tools.float_utils import float_round
+
+from ..tools.schedule import (
+    ScheduleEntry,
+    billable_date,
+    billing_block,
+    is_allowed_transition,
+    offset_date,
+    schedule_amounts,
+)
+
+ROUNDINGS = [0.01, 1.0, 0.001]
+
+
+def percent_split(draw_parts):
+    """Integer basis points adding up to 100 %, as percents with two decimals."""
+    cuts = sorted(draw_parts)
+    bounds = [0, *cuts, 10000]
+    return [
+        (high - low) / 100
+        for low, high in zip(bounds, bounds[1:], strict=False)
+        if high > low
+    ]
+
+
+@tagged("post_install", "-at_install")
+class TestScheduleMath(BaseCase):
+    def test_days_milestone_counts_from_the_contract_date(self):
+        self.assertEqual(
+            billable_date("days", date(2026, 1, 31), 30, None, None), date(2026, 3, 2)
+        )
+        self.assertIsNone(billable_date("days", None, 30, None, None))
+
+    def test_date_and_manual_milestones(self):
+        self.assertEqual(
+            billable_date("date", None, 0, date(2026, 2, 1), None), date(2026, 2, 1)
+        )
+        self.assertIsNone(billable_date("manual", date(2026, 1, 1), 3, None, None))
+        self.assertEqual(
+            billable_date("manual", None, 0, None, date(2026, 5, 5)), date(2026, 5, 5)
+        )
+
+    def test_offset_date(self):
+        self.assertEqual(offset_date(date(2026, 1, 1), 10), date(2026, 1, 11))
+        self.assertIsNone(offset_date(None, 10))
+        self.assertIsNone(offset_date(date(2026, 1, 1), 0))
+
+    def test_status_transitions(self):
+        self.assertTrue(is_allowed_transition("to_process", "processed"))
+        self.assertTrue(is_allowed_transition("processed", "to_process"))
+        self.assertFalse(is_allowed_transition("processed", "hold"))
+        self.assertFalse(is_allowed_transition("hold", "processed"))
+
+    def test_billing_block_order(self):
+        today = date(2026, 3, 1)
+        self.assertEqual(billing_block("hold", True, "date", today, today), "hold")
+        self.assertEqual(
+            billing_block("to_process", False, "date", today, today), "unconfirmed"
+        )
+        self.assertEqual(
+            billing_block("to_process", True, "days", None, today), "no_contract_date"
+        )
+        self.assertEqual(
+            billing_block("to_process", True, "manual", None, today), "not_reached"
+        )
+        self.assertEqual(
+            billing_block("to_process", True, "date", date(2026, 3, 2), today),
+            "not_due",
+        )
+        self.assertIsNone(billing_block("to_process", True, "date", today, today))
+
+    def test_thirds_add_up_to_the_net_amount(self):
+        entries = [ScheduleEntry(p, 0, None) for p in (33.33, 33.33, 33.34)]
+        self.assertEqual(schedule_amounts(100.0, entries, 0.01), [33.33, 33.33, 33.34])
+        self.assertEqual(schedule_amounts(0.05, entries, 0.01), [0.02, 0.01, 0.02])
+
+    def test_rounding_never_goes_above_the_percents(self):
+        entries = [ScheduleEntry(30, 0, None)] * 3
+        amounts = schedule_amounts(5.0, entries, 1.0)
+        self.assertEqual(amounts, [2.0, 1.0, 2.0])
+        self.assertLessEqual(sum(amounts), 5.0)
+
+    def test_remainder_goes_to_the_last_open_percent_milestone(self):
+        entries = [
+            ScheduleEntry(50, 0, 500.0),
+            ScheduleEntry(25, 0, None),
+            ScheduleEntry(25, 0, None),
+        ]
+        self.assertEqual(schedule_amounts(1200.0, entries, 0.01), [500.0, 300.0, 400.0])
+
+    def test_fixed_amounts_complete_a_schedule(self):
+        entries = [ScheduleEntry(0, 100.0, None), ScheduleEntry(90, 0, None)]
+        self.assertEqual(schedule_amounts(1000.0, entries, 0.01), [100.0, 900.0])
+
+    @given(
+        net_units=st.integers(min_value=0, max_value=10**9),
+        rounding=st.sampled_from(ROUNDINGS),
+        cuts=st.lists(st.integers(min_value=1, max_value=9999), max_size=12),
+        frozen_count=st.integers(min_value=0, max_value=3),
+    )
+    def test_full_schedule_adds_up_to_the_net_amount(
+        self, net_units, rounding, cuts, frozen_count
+    ):
+        net = float_round(net_units * rounding, precision_rounding=rounding)
+        percents = percent_split(cuts)
+        entries = [ScheduleEntry(p, 0, None) for p in percents]
+        first = schedule_amounts(net, entries, rounding)
+        # Freeze the first ones as they were billed, then grow the net amount.
+        frozen = [
+            ScheduleEntry(e.percent, 0, amount if i < frozen_count else None)
+            for i, (e, amount) in enumerate(zip(entries, first, strict=True))
+        ]
+        for net_amount, schedule in ((net, entries), (net * 2, frozen)):
+            net_amount = float_round(net_amount, precision_rounding=rounding)
+            amounts = schedule_amounts(net_amount, schedule, rounding)
+            if any(entry.frozen_amount is None for entry in schedule):
+                self.assertAlmostEqual(sum(amounts), net_amount, delta=rounding / 10)
+            for amount in amounts:
+                self.assertAlmostEqual(
+                    amount,
+                    float_round(amount, precision_rounding=rounding),
+                    delta=rounding / 1000,
+                )
+
+    @given(
+        net_units=st.integers(min_value=0, max_value=10**9),
+        rounding=st.sampled_from(ROUNDINGS),
+        cuts=st.lists(st.integers(min_value=1, max_value=9999), max_size=12),
+        kept=st.lists(st.booleans(), min_size=13, max_size=13),
+    )
+    def test_partial_schedule_never_exceeds_its_percents(
+        self, net_units, rounding, cuts, kept
+    ):
+        net = float_round(net_units * rounding, precision_rounding=rounding)
+        percents = [
+            p for p, keep in zip(percent_split(cuts), kept, strict=False) if keep
+        ]
+        total = sum(percents)
+        amounts = schedule_amounts(
+            net, [ScheduleEntry(p, 0, None) for p in percents], rounding
+        )
+        self.assertLessEqual(sum(amounts), net * total / 100 + rounding / 2 + 1e-9)
+        self.assertLessEqual(sum(amounts), net + 1e-9)

@@ -1,0 +1,102 @@
+"""Billing-schedule arithmetic, free of the ORM so it can be read and tested alone."""
+
+from collections import namedtuple
+from datetime import timedelta
+
+from odoo.tools.float_utils import float_compare, float_round
+
+PERCENT_DIGITS = 4
+
+# One milestone of a schedule, in schedule order. ``frozen_amount`` is the amount
+# of a processed milestone, which never moves again; None for the others.
+ScheduleEntry = namedtuple("ScheduleEntry", "percent fixed_amount frozen_amount")
+
+# Status changes a milestone may go through. Processed and Hold are reached from
+# To Process only; an invoice that goes away brings Processed back to To Process.
+STATUS_TRANSITIONS = {
+    "to_process": {"processed", "hold"},
+    "hold": {"to_process"},
+    "processed": {"to_process"},
+}
+
+
+def is_allowed_transition(old_status, new_status):
+    return old_status == new_status or new_status in STATUS_TRANSITIONS[old_status]
+
+
+def billable_date(kind, contract_date, days, date, reached_date):
+    """The date from which a milestone may be invoiced, or None if not known yet."""
+    if kind == "days":
+        return contract_date + timedelta(days=days) if contract_date else None
+    if kind == "date":
+        return date or None
+    return reached_date or None
+
+
+def offset_date(base_date, days):
+    """``base_date`` moved by ``days`` days; None when either is missing."""
+    if not base_date or not days:
+        return None
+    return base_date + timedelta(days=days)
+
+
+def scheduled_percent(net, entries):
+    """Share of ``net`` the schedule covers, in percent, fixed amounts included."""
+    percent = sum(entry.percent or 0.0 for entry in entries)
+    fixed = sum(entry.fixed_amount or 0.0 for entry in entries if not entry.percent)
+    return percent + (fixed * 100.0 / net if net else 0.0)
+
+
+def schedule_amounts(net, entries, rounding):
+    """Amount of each entry, rounded to ``rounding``.
+
+    Percent entries are rounded on their running total, so rounding never adds up
+    to more than the percents allow. When the schedule covers 100 % of ``net``,
+    the last percent entry still open takes the remainder, so the amounts add up
+    to ``net`` exactly even after processed amounts were frozen at an older net.
+    """
+
+    def round_(value):
+        return float_round(value, precision_rounding=rounding)
+
+    amounts = []
+    running_percent = 0.0
+    running_amount = 0.0
+    last_open_percent = None
+    for index, entry in enumerate(entries):
+        if entry.percent:
+            running_percent += entry.percent
+            previous_amount = running_amount
+            running_amount = round_(net * running_percent / 100.0)
+            amount = round_(running_amount - previous_amount)
+            if entry.frozen_amount is None:
+                last_open_percent = index
+        else:
+            amount = round_(entry.fixed_amount or 0.0)
+        if entry.frozen_amount is not None:
+            amount = entry.frozen_amount
+        amounts.append(amount)
+
+    # Above 100 % is left as it is, for the caps to refuse it.
+    complete = not float_compare(
+        scheduled_percent(net, entries), 100.0, precision_digits=PERCENT_DIGITS
+    )
+    if complete and last_open_percent is not None:
+        others = sum(amounts) - amounts[last_open_percent]
+        amounts[last_open_percent] = round_(net - others)
+    return amounts
+
+
+def billing_block(status, order_confirmed, kind, billable_on, today):
+    """Why a milestone cannot be invoiced today, as a key; None when it can."""
+    if status == "processed":
+        return "processed"
+    if status == "hold":
+        return "hold"
+    if not order_confirmed:
+        return "unconfirmed"
+    if not billable_on:
+        return "no_contract_date" if kind == "days" else "not_reached"
+    if billable_on > today:
+        return "not_due"
+    return None
