@@ -30,7 +30,6 @@ class SaleBillingMilestoneMixin(models.AbstractModel):
     days = fields.Integer(help="Days after the contract date (Days milestones).")
     date = fields.Date(help="Date the milestone becomes billable (Date milestones).")
     fixed_amount = fields.Monetary(
-        string="Fixed Amount",
         currency_field="currency_id",
         help="Amount to invoice. Set either this or a percent.",
     )

@@ -1,5 +1,6 @@
 from odoo.exceptions import UserError, ValidationError
 from odoo.tests import tagged
+from odoo.tools import mute_logger
 
 from .common import BillingMilestoneCommon
 
@@ -46,6 +47,21 @@ class TestBillingRules(BillingMilestoneCommon):
     def test_negative_percent_is_refused(self):
         with self.assertRaisesRule(ValidationError, r"Percent must be above 0"):
             self._milestone(percent=-10)
+
+    def test_csv_import_of_a_bad_milestone_changes_nothing(self):
+        fields = ["sale_line_id/.id", "name", "kind", "percent", "fixed_amount"]
+        rows = [
+            [str(self.line.id), "M1", "manual", "40", ""],
+            [str(self.line.id), "M2", "manual", "40", "100"],
+        ]
+        with mute_logger("odoo.sql_db"):
+            result = self.env["sale.billing.milestone"].load(fields, rows)
+        self.assertFalse(result["ids"])
+        self.assertIn(
+            '"M2": set exactly one of Fixed Amount and Percent',
+            result["messages"][0]["message"],
+        )
+        self._assert_no_milestone_created()
 
     # Rule 2: days >= 0 for Days, a date for Date, neither for Manual
 

@@ -16,6 +16,7 @@ class TestBillingMilestoneAccess(BillingMilestoneCommon):
             "sale_manager": "sales_team.group_sale_manager",
             "invoicing": "account.group_account_invoice",
             "project_user": "project.group_project_user",
+            "accountant_readonly": "account.group_account_readonly",
             "employee": "base.group_user",
         }
         cls.users = {
@@ -69,6 +70,12 @@ class TestBillingMilestoneAccess(BillingMilestoneCommon):
         self.assertEqual(milestones.mapped("amount"), [300.0, 400.0, 300.0])
         with self.assertRaises(AccessError):
             milestones[0].percent = 10
+
+    def test_read_only_accountant_cannot_change_milestones(self):
+        milestones = self._as("accountant_readonly")
+        self.assertEqual(len(milestones.read(["amount"])), 3)
+        with self.assertRaises(AccessError):
+            milestones[0].description = "Changed"
 
     def test_employee_without_sales_rights_cannot_read_milestones(self):
         with self.assertRaises(AccessError):
