@@ -1,0 +1,90 @@
+# shellcheck shell=bash
+# Shared helpers for scripts/test.sh and scripts/run.sh (sourced, not executed).
+#
+# Environment knobs understood here:
+#   PYTHON            interpreter that can `import odoo` (Odoo 18.0); default python3
+#   ODOO_ADDONS_PATH  comma-separated Odoo addons dir(s); default: <odoo source>/addons
+#                     when it exists (odoo/addons itself is always on Odoo's path)
+#   SMB_MODULE        technical name of the module; default sale_milestone_billing
+#   SMB_COPY_ADDON=1  copy the checkout instead of symlinking it (see smb_link_addon)
+#   PGHOST, PGPORT, PGUSER, ...  the usual libpq variables (Odoo honours them too)
+
+REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+SMB_MODULE="${SMB_MODULE:-sale_milestone_billing}"
+PYTHON="${PYTHON:-python3}"
+
+smb_die() {
+    echo "error: $*" >&2
+    exit 2
+}
+
+# Odoo 18.0 must be importable by $PYTHON.
+smb_check_odoo() {
+    if ! command -v "$PYTHON" >/dev/null 2>&1 ||
+        ! "$PYTHON" -c 'import sys, odoo.release as r; sys.exit(tuple(r.version_info[:2]) != (18, 0))' \
+            >/dev/null 2>&1; then
+        smb_die "Odoo 18.0 is not importable by $PYTHON — install Odoo 18.0 (see README, Requirements) or set PYTHON to its interpreter"
+    fi
+}
+
+# PostgreSQL must accept a connection with the default libpq environment.
+smb_check_postgres() {
+    local why
+    if ! why="$("$PYTHON" - 2>&1 <<'PY'
+import sys
+import psycopg2
+try:
+    psycopg2.connect(dbname="postgres").close()
+except Exception as exc:  # noqa: BLE001 - report any failure in one line
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    print(lines[0] if lines else type(exc).__name__)
+    sys.exit(1)
+PY
+)"; then
+        smb_die "PostgreSQL is not reachable (${why##*$'\n'}) — start it, or set PGHOST/PGUSER"
+    fi
+}
+
+# Comma-separated addons path of Odoo itself (may be empty).
+smb_odoo_addons_path() {
+    if [[ -n "${ODOO_ADDONS_PATH:-}" ]]; then
+        echo "$ODOO_ADDONS_PATH"
+        return
+    fi
+    local root
+    root="$("$PYTHON" -c 'import odoo, os; print(os.path.dirname(os.path.dirname(os.path.abspath(odoo.__file__))))')"
+    if [[ -d "$root/addons" ]]; then
+        echo "$root/addons"
+    fi
+}
+
+# smb_copy_addon DIR: copy the checkout (without .git) to DIR/<module>.
+smb_copy_addon() {
+    local dir="$1"
+    rm -rf "${dir:?}/$SMB_MODULE"
+    mkdir -p "$dir/$SMB_MODULE"
+    (cd "$REPO_ROOT" && tar --exclude=./.git --exclude=__pycache__ -cf - .) |
+        tar -xf - -C "$dir/$SMB_MODULE"
+}
+
+# smb_link_addon DIR: make DIR an addons directory holding the checkout under
+# the module's technical name.  Odoo and pytest-odoo both derive the module
+# name from that directory name, so this lets the repository be cloned into a
+# directory of any name.  pytest (9.x) keeps the symlinked path as given, so
+# tests are imported as odoo.addons.<module>.tests...; SMB_COPY_ADDON=1 copies
+# the tree instead, should a pytest/Odoo version ever resolve the symlink.
+smb_link_addon() {
+    local dir="$1"
+    mkdir -p "$dir"
+    if [[ "${SMB_COPY_ADDON:-0}" == 1 ]]; then
+        smb_copy_addon "$dir"
+    else
+        rm -rf "${dir:?}/$SMB_MODULE" # a symlink, or a copy from SMB_COPY_ADDON=1
+        ln -s "$REPO_ROOT" "$dir/$SMB_MODULE"
+    fi
+}
+
+# Command line of the Odoo server CLI run with $PYTHON (in UTC, like odoo-bin).
+# An array rather than a function so that `"${SMB_ODOO[@]}" ... &` makes $! the
+# Odoo process itself.
+SMB_ODOO=(env TZ=UTC "$PYTHON" -m odoo)
