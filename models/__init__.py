@@ -5,3 +5,5 @@ from . import product_template
 from . import product_product
 from . import sale_order
 from . import sale_order_line
+from . import account_move
+from . import account_move_line

@@ -1,12 +1,17 @@
+from markupsafe import Markup
+from psycopg2.errors import LockNotAvailable
+
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.osv import expression
+from odoo.tools import SQL
 from odoo.tools.misc import format_date
 
 from ..tools.schedule import (
     ScheduleEntry,
     billable_date,
     billing_block,
+    credited_flags,
     is_allowed_transition,
     offset_date,
     schedule_amounts,
@@ -88,6 +93,23 @@ class SaleBillingMilestone(models.Model):
         help="Due date of the invoice. Milestones with the same due date are "
         "invoiced together; leave empty to let the payment terms decide.",
     )
+    invoice_line_ids = fields.One2many(
+        "account.move.line", "billing_milestone_id", string="Invoice Lines"
+    )
+    invoice_id = fields.Many2one(
+        "account.move",
+        string="Invoice",
+        compute="_compute_invoice_id",
+        store=True,
+        index="btree_not_null",
+        help="The invoice that bills the milestone now.",
+    )
+    invoice_state = fields.Selection(
+        related="invoice_id.state", string="Invoice Status"
+    )
+    invoice_payment_state = fields.Selection(
+        related="invoice_id.payment_state", string="Payment Status"
+    )
     is_billable_now = fields.Boolean(
         string="Billable Now",
         compute="_compute_billable_now",
@@ -132,6 +154,19 @@ class SaleBillingMilestone(models.Model):
                 )
             else:
                 milestone.due_date = milestone.due_date
+
+    @api.depends(
+        "invoice_line_ids.parent_state", "invoice_line_ids.billing_milestone_credited"
+    )
+    def _compute_invoice_id(self):
+        for milestone in self:
+            live = milestone.invoice_line_ids.filtered(
+                lambda line: (
+                    line.parent_state != "cancel"
+                    and not line.billing_milestone_credited
+                )
+            )
+            milestone.invoice_id = live[-1:].move_id
 
     @api.depends(
         "fixed_amount",
@@ -317,6 +352,138 @@ class SaleBillingMilestone(models.Model):
                     milestones=", ".join(m._milestone_label() for m in processed),
                 )
             )
+
+    def _sync_invoice_status(self):
+        """Processed while on a live invoice, To Process once none is left.
+
+        Called whenever an invoice line of the milestones is created, deleted,
+        cancelled, posted or credited. Credit notes reverse the oldest lines first;
+        a line they cover in full no longer counts, so the milestone can be billed
+        again. Each change of status is told in the order's chatter.
+        """
+        if not self:
+            return
+        # Every invoice and credit note line counts, also those the user may not
+        # read (a salesman sees only his own invoices).
+        lines = (
+            self.env["account.move.line"]
+            .sudo()
+            .search(
+                [
+                    "|",
+                    ("billing_milestone_id", "in", self.ids),
+                    ("reversed_billing_milestone_id", "in", self.ids),
+                ],
+                order="id",
+            )
+        )
+        changed = {}
+        credited_lines = lines.browse()
+        for milestone in self:
+            invoiced = lines.filtered(
+                lambda line, m=milestone: (
+                    line.billing_milestone_id == m and line.parent_state != "cancel"
+                )
+            )
+            credited_total = sum(
+                lines.filtered(
+                    lambda line, m=milestone: (
+                        line.reversed_billing_milestone_id == m
+                        and line.parent_state == "posted"
+                    )
+                ).mapped("price_subtotal")
+            )
+            flags = credited_flags(
+                invoiced.mapped("price_subtotal"),
+                credited_total,
+                milestone.currency_id.rounding,
+            )
+            credited_lines |= invoiced.browse(
+                line.id
+                for line, credited in zip(invoiced, flags, strict=True)
+                if credited
+            )
+            live = not all(flags)
+            status = milestone.status
+            if live and status != "processed":
+                changed[milestone] = "processed"
+            elif not live and status == "processed":
+                changed[milestone] = "to_process"
+        invoiced_lines = lines.filtered("billing_milestone_id")
+        (invoiced_lines - credited_lines).filtered(
+            "billing_milestone_credited"
+        ).billing_milestone_credited = False
+        credited_lines.filtered(
+            lambda line: not line.billing_milestone_credited
+        ).billing_milestone_credited = True
+        for status in ("processed", "to_process"):
+            self.browse(m.id for m, s in changed.items() if s == status).write(
+                {"status": status}
+            )
+        self.browse(m.id for m in changed)._notify_status_change()
+
+    def _notify_status_change(self):
+        selection = dict(self._fields["status"]._description_selection(self.env))
+        for order in self.order_id:
+            lines = [
+                self.env._(
+                    "Billing milestone %(milestone)s: %(status)s%(invoice)s",
+                    milestone=milestone.display_name,
+                    status=selection[milestone.status],
+                    invoice=f" ({milestone.invoice_id.name})"
+                    if milestone.invoice_id.name
+                    else "",
+                )
+                for milestone in self.filtered(lambda m, o=order: m.order_id == o)
+            ]
+            # Whoever changed the invoice may not have write access to the order.
+            order.sudo().message_post(body=Markup("<br/>").join(lines))
+
+    def _lock_for_invoicing(self):
+        """Lock the milestones until the end of the transaction; refuse at once
+        if another transaction is invoicing them."""
+        if self:
+            try:
+                self.env.cr.execute(
+                    SQL(
+                        "SELECT id FROM sale_billing_milestone WHERE id IN %s "
+                        "FOR UPDATE NOWAIT",
+                        tuple(self.ids),
+                    ),
+                    log_exceptions=False,
+                )
+            except LockNotAvailable:
+                raise UserError(
+                    self.env._(
+                        "Billing milestones of %(orders)s are being invoiced by "
+                        "someone else right now. Try again in a moment.",
+                        orders=", ".join(self.order_id.mapped("name")),
+                    )
+                ) from None
+        return self
+
+    def _prepare_invoice_line_values(self, base_values):
+        """The invoice line of this milestone, from its order line's values."""
+        self.ensure_one()
+        taxes = self.sale_line_id.tax_id
+        price_unit = self.amount
+        if any(taxes.mapped("price_include")):
+            price_unit = taxes.compute_all(
+                self.amount,
+                self.currency_id,
+                1.0,
+                self.product_id,
+                self.partner_id,
+                handle_price_include=False,
+            )["total_included"]
+        return {
+            **base_values,
+            "name": self.display_name,
+            "quantity": 1.0,
+            "price_unit": price_unit,
+            "discount": 0.0,
+            "billing_milestone_id": self.id,
+        }
 
     def action_hold(self):
         self.write({"status": "hold"})

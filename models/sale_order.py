@@ -1,5 +1,7 @@
-from odoo import api, fields, models
+from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
+
+from ..tools.schedule import group_by_due_date
 
 
 class SaleOrder(models.Model):
@@ -72,3 +74,111 @@ class SaleOrder(models.Model):
         action["domain"] = [("order_id", "=", self.id)]
         action["context"] = {"default_order_id": self.id}
         return action
+
+    # Invoicing
+
+    def _get_invoiceable_billing_milestones(self):
+        """Milestones of the orders billable on the invoicing date.
+
+        The invoicing date is today, or ``billing_date`` in the context; the
+        context key ``billing_milestone_ids`` narrows the choice further.
+        """
+        as_of = self.env.context.get("billing_date") or fields.Date.context_today(self)
+        domain = [
+            ("order_id", "in", self.ids),
+            ("order_id.state", "=", "sale"),
+            ("status", "=", "to_process"),
+            ("billable_date", "<=", as_of),
+        ]
+        if self.env.context.get("billing_milestone_ids") is not None:
+            domain.append(("id", "in", self.env.context["billing_milestone_ids"]))
+        return self.env["sale.billing.milestone"].search(domain)
+
+    def _create_invoices(self, grouped=False, final=False, date=None):
+        """One run per due date: milestones sharing one go on the same invoices,
+        never with those of another date; the rest of the orders goes with the
+        milestones that have none, exactly as Odoo invoices it."""
+        milestones = self._get_invoiceable_billing_milestones()._lock_for_invoicing()
+        milestones_only = self.env.context.get("billing_milestones_only")
+        groups = dict(group_by_due_date(milestones, lambda m: m.due_date))
+        if not milestones_only:
+            groups.setdefault(None, [])
+        moves = self.env["account.move"]
+        for due_date, group in groups.items():
+            orders = self.with_context(
+                billing_invoice_milestone_ids=[m.id for m in group],
+                billing_due_date=due_date,
+                raise_if_nothing_to_invoice=False,
+            )
+            moves |= super(SaleOrder, orders)._create_invoices(
+                grouped=grouped, final=final, date=date
+            )
+        if not moves and self.env.context.get("raise_if_nothing_to_invoice", True):
+            raise UserError(self._nothing_to_invoice_error_message())
+        return moves
+
+    def _get_invoiceable_lines(self, final=False):
+        lines = super()._get_invoiceable_lines(final)
+        milestone_ids = self.env.context.get("billing_invoice_milestone_ids")
+        if milestone_ids is None:
+            # Asked outside of _create_invoices: what would be invoiced today.
+            milestones = self._get_invoiceable_billing_milestones()
+        else:
+            milestones = self.env["sale.billing.milestone"].browse(milestone_ids)
+        billed_lines = self.order_line & milestones.sale_line_id
+        if self.env.context.get("billing_due_date") or self.env.context.get(
+            "billing_milestones_only"
+        ):
+            return billed_lines
+        others = lines - self.order_line.filtered("billing_milestone_ids")
+        down_payments = others.filtered("is_downpayment")
+        return (others - down_payments) | billed_lines | down_payments
+
+    def _prepare_invoice(self):
+        values = super()._prepare_invoice()
+        due_date = self.env.context.get("billing_due_date")
+        if due_date:
+            # The milestones' due date, not one the payment terms would compute.
+            values.update(
+                {"invoice_date_due": due_date, "invoice_payment_term_id": False}
+            )
+        return values
+
+    def _create_account_invoices(self, invoice_vals_list, final):
+        """One invoice line per billed milestone, in place of its order line's."""
+        milestone_ids = self.env.context.get("billing_invoice_milestone_ids") or []
+        milestones = self.env["sale.billing.milestone"].browse(milestone_ids)
+        for invoice_vals in invoice_vals_list:
+            commands = []
+            for command in invoice_vals["invoice_line_ids"]:
+                line_id = command[2].get("billing_sale_line_id")
+                if not line_id:
+                    commands.append(command)
+                    continue
+                values = dict(command[2])
+                del values["billing_sale_line_id"]
+                commands += [
+                    Command.create(milestone._prepare_invoice_line_values(values))
+                    for milestone in milestones
+                    if milestone.sale_line_id.id == line_id
+                ]
+            invoice_vals["invoice_line_ids"] = commands
+        return super()._create_account_invoices(invoice_vals_list, final)
+
+    def _nothing_to_invoice_error_message(self):
+        message = super()._nothing_to_invoice_error_message()
+        waiting = self.billing_milestone_ids.filtered(lambda m: not m.is_billable_now)
+        if not waiting:
+            return message
+        reasons = "\n".join(
+            self.env._(
+                "   \u2022 %(order)s, %(milestone)s: %(reason)s",
+                order=milestone.order_id.name,
+                milestone=milestone.display_name,
+                reason=milestone.billable_reason,
+            )
+            for milestone in waiting
+        )
+        return message + self.env._(
+            "\nBilling milestones not billable now:\n%(reasons)s\n", reasons=reasons
+        )

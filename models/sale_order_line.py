@@ -85,6 +85,59 @@ class SaleOrderLine(models.Model):
                 milestones.filtered("is_billable_now").mapped("amount")
             )
 
+    def _get_billing_share(self, milestones):
+        """Part of the ordered quantity that ``milestones`` of the line stand for."""
+        self.ensure_one()
+        if not milestones:
+            return 0.0
+        amount = sum(milestones.mapped("amount"))
+        if self.currency_id.compare_amounts(amount, self.price_subtotal) >= 0:
+            return self.product_uom_qty
+        return self.product_uom_qty * amount / self.price_subtotal
+
+    @api.depends(
+        "billing_milestone_ids.status",
+        "billing_milestone_ids.amount",
+        "billing_milestone_ids.billable_date",
+    )
+    def _compute_qty_delivered(self):
+        scheduled = self.filtered("billing_milestone_ids")
+        super(SaleOrderLine, self - scheduled)._compute_qty_delivered()
+        for line in scheduled:
+            line.qty_delivered = line._get_billing_share(
+                line.billing_milestone_ids.filtered(
+                    lambda m: m.status == "processed" or m.is_billable_now
+                )
+            )
+
+    @api.depends("billing_milestone_ids.status", "billing_milestone_ids.amount")
+    def _compute_qty_invoiced(self):
+        scheduled = self.filtered("billing_milestone_ids")
+        super(SaleOrderLine, self - scheduled)._compute_qty_invoiced()
+        for line in scheduled:
+            line.qty_invoiced = line._get_billing_share(
+                line.billing_milestone_ids.filtered(lambda m: m.status == "processed")
+            )
+
+    @api.depends("billing_milestone_ids.invoice_state", "billing_milestone_ids.amount")
+    def _compute_qty_invoiced_posted(self):
+        scheduled = self.filtered("billing_milestone_ids")
+        super(SaleOrderLine, self - scheduled)._compute_qty_invoiced_posted()
+        for line in scheduled:
+            line.qty_invoiced_posted = line._get_billing_share(
+                line.billing_milestone_ids.filtered(
+                    lambda m: m.status == "processed" and m.invoice_state == "posted"
+                )
+            )
+
+    def _prepare_invoice_line(self, **optional_values):
+        values = super()._prepare_invoice_line(**optional_values)
+        invoicing = self.env.context.get("billing_invoice_milestone_ids") is not None
+        if invoicing and self.billing_milestone_ids and not self.display_type:
+            # Stands for one invoice line per milestone: see _create_account_invoices.
+            values["billing_sale_line_id"] = self.id
+        return values
+
     @api.constrains("product_id")
     def _check_billing_schedule_product(self):
         for line in self:

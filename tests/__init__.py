@@ -4,3 +4,4 @@ from . import test_billing_schedule
 from . import test_billing_rules
 from . import test_exact_money
 from . import test_security
+from . import test_invoicing

@@ -100,3 +100,26 @@ def billing_block(status, order_confirmed, kind, billable_on, today):
     if billable_on > today:
         return "not_due"
     return None
+
+
+def credited_flags(invoiced_amounts, credited_total, rounding):
+    """Which invoice lines of a milestone credit notes reversed in full.
+
+    Credits cover the oldest lines first; a line partly covered stays billed.
+    """
+    flags = []
+    remaining = credited_total
+    for amount in invoiced_amounts:
+        covered = float_compare(remaining, amount, precision_rounding=rounding) >= 0
+        flags.append(covered)
+        if covered:
+            remaining -= amount
+    return flags
+
+
+def group_by_due_date(items, due_date_of):
+    """``items`` split per due date: those without one first, then by date."""
+    groups = {}
+    for item in items:
+        groups.setdefault(due_date_of(item) or None, []).append(item)
+    return sorted(groups.items(), key=lambda group: (group[0] is not None, group[0]))
