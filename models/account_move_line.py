@@ -10,7 +10,6 @@ class AccountMoveLine(models.Model):
 
     billing_milestone_id = fields.Many2one(
         "sale.billing.milestone",
-        string="Billing Milestone",
         copy=False,
         index="btree_not_null",
         readonly=True,
@@ -32,7 +31,7 @@ class AccountMoveLine(models.Model):
     )
 
     def init(self):
-        super().init()
+        res = super().init()
         # The database, not only Python, keeps a milestone on one live invoice.
         if not index_exists(self.env.cr, LIVE_MILESTONE_INDEX):
             self.env.cr.execute(
@@ -45,6 +44,7 @@ class AccountMoveLine(models.Model):
                     SQL.identifier(LIVE_MILESTONE_INDEX),
                 )
             )
+        return res
 
     @api.model_create_multi
     def create(self, vals_list):
@@ -66,5 +66,6 @@ class AccountMoveLine(models.Model):
 
     def _copy_data_extend_business_fields(self, values):
         # A reversal keeps track of the milestone it credits.
-        super()._copy_data_extend_business_fields(values)
+        res = super()._copy_data_extend_business_fields(values)
         values["reversed_billing_milestone_id"] = self.billing_milestone_id.id
+        return res

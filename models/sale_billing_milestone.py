@@ -93,12 +93,17 @@ class SaleBillingMilestone(models.Model):
         help="Due date of the invoice. Milestones with the same due date are "
         "invoiced together; leave empty to let the payment terms decide.",
     )
+    expected_payment_date = fields.Date(
+        compute="_compute_expected_payment_date",
+        store=True,
+        help="When the customer should pay: the due date, or the billable date "
+        "moved by the order's payment terms.",
+    )
     invoice_line_ids = fields.One2many(
         "account.move.line", "billing_milestone_id", string="Invoice Lines"
     )
     invoice_id = fields.Many2one(
         "account.move",
-        string="Invoice",
         compute="_compute_invoice_id",
         store=True,
         index="btree_not_null",
@@ -154,6 +159,18 @@ class SaleBillingMilestone(models.Model):
                 )
             else:
                 milestone.due_date = milestone.due_date
+
+    @api.depends("due_date", "billable_date", "order_id.payment_term_id")
+    def _compute_expected_payment_date(self):
+        for milestone in self:
+            term_lines = milestone.order_id.payment_term_id.line_ids
+            billable_on = milestone.billable_date
+            if milestone.due_date or not billable_on or not term_lines:
+                milestone.expected_payment_date = milestone.due_date or billable_on
+            else:
+                milestone.expected_payment_date = max(
+                    line._get_due_date(billable_on) for line in term_lines
+                )
 
     @api.depends(
         "invoice_line_ids.parent_state", "invoice_line_ids.billing_milestone_credited"
@@ -231,6 +248,15 @@ class SaleBillingMilestone(models.Model):
             else:
                 milestone.billable_reason = reasons.get(block, False)
 
+    @api.model
+    def _get_billable_domain(self, as_of):
+        """Milestones that can be invoiced on ``as_of``."""
+        return [
+            ("status", "=", "to_process"),
+            ("order_id.state", "=", "sale"),
+            ("billable_date", "<=", as_of),
+        ]
+
     def _search_is_billable_now(self, operator, value):
         if operator not in ("=", "!=") or not isinstance(value, bool):
             raise UserError(
@@ -238,11 +264,7 @@ class SaleBillingMilestone(models.Model):
             )
         today = fields.Date.context_today(self)
         if (operator == "=") == value:
-            return [
-                ("status", "=", "to_process"),
-                ("order_id.state", "=", "sale"),
-                ("billable_date", "<=", today),
-            ]
+            return self._get_billable_domain(today)
         return expression.OR(
             [
                 [("status", "!=", "to_process")],
@@ -425,41 +447,57 @@ class SaleBillingMilestone(models.Model):
     def _notify_status_change(self):
         selection = dict(self._fields["status"]._description_selection(self.env))
         for order in self.order_id:
-            lines = [
-                self.env._(
-                    "Billing milestone %(milestone)s: %(status)s%(invoice)s",
-                    milestone=milestone.display_name,
-                    status=selection[milestone.status],
-                    invoice=f" ({milestone.invoice_id.name})"
-                    if milestone.invoice_id.name
-                    else "",
+            lines = []
+            for milestone in self.filtered(lambda m, o=order: m.order_id == o):
+                status = selection[milestone.status]
+                if milestone.invoice_id:
+                    status = f"{status} ({milestone.invoice_id.display_name})"
+                lines.append(
+                    self.env._(
+                        "Billing milestone %(milestone)s: %(status)s",
+                        milestone=milestone.display_name,
+                        status=status,
+                    )
                 )
-                for milestone in self.filtered(lambda m, o=order: m.order_id == o)
-            ]
             # Whoever changed the invoice may not have write access to the order.
             order.sudo().message_post(body=Markup("<br/>").join(lines))
 
-    def _lock_for_invoicing(self):
-        """Lock the milestones until the end of the transaction; refuse at once
-        if another transaction is invoicing them."""
-        if self:
-            try:
-                self.env.cr.execute(
-                    SQL(
-                        "SELECT id FROM sale_billing_milestone WHERE id IN %s "
-                        "FOR UPDATE NOWAIT",
-                        tuple(self.ids),
-                    ),
-                    log_exceptions=False,
+    def _lock_for_invoicing(self, skip_locked=False):
+        """Lock the milestones until the end of the transaction.
+
+        A milestone another transaction is invoicing refuses at once, or, with
+        ``skip_locked`` (scheduled jobs), is left out of what is returned.
+        """
+        if not self:
+            return self
+        if skip_locked:
+            self.env.cr.execute(
+                SQL(
+                    "SELECT id FROM sale_billing_milestone WHERE id IN %s "
+                    "FOR UPDATE SKIP LOCKED",
+                    tuple(self.ids),
                 )
-            except LockNotAvailable:
-                raise UserError(
-                    self.env._(
-                        "Billing milestones of %(orders)s are being invoiced by "
-                        "someone else right now. Try again in a moment.",
-                        orders=", ".join(self.order_id.mapped("name")),
-                    )
-                ) from None
+            )
+            return self.browse(row[0] for row in self.env.cr.fetchall())
+        # Read before locking: a failed lock aborts the transaction.
+        orders = ", ".join(self.order_id.mapped("name"))
+        try:
+            self.env.cr.execute(
+                SQL(
+                    "SELECT id FROM sale_billing_milestone WHERE id IN %s "
+                    "FOR UPDATE NOWAIT",
+                    tuple(self.ids),
+                ),
+                log_exceptions=False,
+            )
+        except LockNotAvailable:
+            raise UserError(
+                self.env._(
+                    "Billing milestones of %(orders)s are being invoiced by "
+                    "someone else right now. Try again in a moment.",
+                    orders=orders,
+                )
+            ) from None
         return self
 
     def _prepare_invoice_line_values(self, base_values):

@@ -84,21 +84,19 @@ class SaleOrder(models.Model):
         context key ``billing_milestone_ids`` narrows the choice further.
         """
         as_of = self.env.context.get("billing_date") or fields.Date.context_today(self)
-        domain = [
-            ("order_id", "in", self.ids),
-            ("order_id.state", "=", "sale"),
-            ("status", "=", "to_process"),
-            ("billable_date", "<=", as_of),
-        ]
+        Milestones = self.env["sale.billing.milestone"]
+        domain = [("order_id", "in", self.ids), *Milestones._get_billable_domain(as_of)]
         if self.env.context.get("billing_milestone_ids") is not None:
             domain.append(("id", "in", self.env.context["billing_milestone_ids"]))
-        return self.env["sale.billing.milestone"].search(domain)
+        return Milestones.search(domain)
 
     def _create_invoices(self, grouped=False, final=False, date=None):
         """One run per due date: milestones sharing one go on the same invoices,
         never with those of another date; the rest of the orders goes with the
         milestones that have none, exactly as Odoo invoices it."""
-        milestones = self._get_invoiceable_billing_milestones()._lock_for_invoicing()
+        milestones = self._get_invoiceable_billing_milestones()._lock_for_invoicing(
+            skip_locked=self.env.context.get("billing_skip_locked", False)
+        )
         milestones_only = self.env.context.get("billing_milestones_only")
         groups = dict(group_by_due_date(milestones, lambda m: m.due_date))
         if not milestones_only:

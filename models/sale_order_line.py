@@ -102,33 +102,36 @@ class SaleOrderLine(models.Model):
     )
     def _compute_qty_delivered(self):
         scheduled = self.filtered("billing_milestone_ids")
-        super(SaleOrderLine, self - scheduled)._compute_qty_delivered()
+        res = super(SaleOrderLine, self - scheduled)._compute_qty_delivered()
         for line in scheduled:
             line.qty_delivered = line._get_billing_share(
                 line.billing_milestone_ids.filtered(
                     lambda m: m.status == "processed" or m.is_billable_now
                 )
             )
+        return res
 
     @api.depends("billing_milestone_ids.status", "billing_milestone_ids.amount")
     def _compute_qty_invoiced(self):
         scheduled = self.filtered("billing_milestone_ids")
-        super(SaleOrderLine, self - scheduled)._compute_qty_invoiced()
+        res = super(SaleOrderLine, self - scheduled)._compute_qty_invoiced()
         for line in scheduled:
             line.qty_invoiced = line._get_billing_share(
                 line.billing_milestone_ids.filtered(lambda m: m.status == "processed")
             )
+        return res
 
     @api.depends("billing_milestone_ids.invoice_state", "billing_milestone_ids.amount")
     def _compute_qty_invoiced_posted(self):
         scheduled = self.filtered("billing_milestone_ids")
-        super(SaleOrderLine, self - scheduled)._compute_qty_invoiced_posted()
+        res = super(SaleOrderLine, self - scheduled)._compute_qty_invoiced_posted()
         for line in scheduled:
             line.qty_invoiced_posted = line._get_billing_share(
                 line.billing_milestone_ids.filtered(
                     lambda m: m.status == "processed" and m.invoice_state == "posted"
                 )
             )
+        return res
 
     def _prepare_invoice_line(self, **optional_values):
         values = super()._prepare_invoice_line(**optional_values)

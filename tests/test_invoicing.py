@@ -76,6 +76,26 @@ class TestInvoicing(BillingMilestoneCommon):
         self.assertEqual(line.price_subtotal, 250.0)
         self.assertEqual(line.analytic_distribution, {str(analytic.id): 100})
 
+    def test_price_included_tax_keeps_the_milestone_untaxed_amount(self):
+        tax = self.env["account.tax"].create(
+            {
+                "name": "VAT 21 incl.",
+                "amount": 21,
+                "price_include_override": "tax_included",
+            }
+        )
+        order = self._create_order(price=1210.0)
+        order.order_line.tax_id = tax
+        self.assertEqual(order.order_line.price_subtotal, 1000.0)
+        milestone = self._add_milestones(
+            order.order_line, {"kind": "days", "percent": 33.33}
+        )
+        order.action_confirm()
+        line = self._invoice(order).invoice_line_ids
+        self.assertEqual(milestone.amount, 333.3)
+        self.assertEqual(line.price_subtotal, 333.3)
+        self.assertEqual(line.price_total, 403.29)
+
     def test_nothing_to_invoice_says_why_per_milestone(self):
         order, _milestones = self._confirmed_order(
             {"kind": "manual", "percent": 10, "description": "Design"},
