@@ -15,6 +15,8 @@
         "views/product_template_views.xml",
         "views/sale_order_line_views.xml",
         "views/sale_order_views.xml",
+        "views/account_move_views.xml",
+        "wizards/sale_billing_milestone_invoice_views.xml",
     ],
     "demo": [
         "demo/sale_milestone_billing_demo.xml",

@@ -5,3 +5,6 @@ from . import test_billing_rules
 from . import test_exact_money
 from . import test_security
 from . import test_invoicing
+from . import test_invoicing_flows
+from . import test_invoicing_race
+from . import test_invoice_wizard

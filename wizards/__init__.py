@@ -1,0 +1,2 @@
+from . import sale_billing_milestone_invoice
+from . import sale_billing_milestone_invoice_line
