@@ -193,13 +193,22 @@ fi
 # --------------------------------------------------------------------------
 # Install with demo data + Odoo's test runner (foreground)
 # --------------------------------------------------------------------------
+# The module's own tests, and Odoo's own sale_project milestone tests, which
+# must keep passing with the module installed. Left out: the two browser tours
+# of TestSaleProject; they need Chromium, and project_create_sol_tour fails on
+# a plain Odoo 18.0 without this module too (checked 2026-11-22: "Tour finished
+# with an open form view in edition mode").
+TEST_TAGS="/$SMB_MODULE,/sale_project:TestSoLineMilestones,/sale_project:TestSaleProject"
+TEST_TAGS+=",-/sale_project:TestSaleProject.test_project_create_sol_ui"
+TEST_TAGS+=",-/sale_project:TestSaleProject.test_task_create_sol_ui"
+
 # --test-enable makes Odoo start its HTTP server even with --no-http (for
 # HttpCase), so give it a free port instead of fighting over 8069.
 HTTP_PORT="$("$PYTHON" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
 echo "==> install $SMB_MODULE with demo data into $DB and run its tests (Odoo runner)"
 ODOO_RC_DEMO=0
 "${SMB_ODOO[@]}" -c "$ODOO_CONF" -d "$DB" -i "$SMB_MODULE" \
-    --test-enable --test-tags="/$SMB_MODULE" \
+    --test-enable --test-tags="$TEST_TAGS" \
     --stop-after-init --http-port="$HTTP_PORT" --log-level=info \
     --logfile="$LOG_DIR/install_demo.log" >"$LOG_DIR/install_demo.out" 2>&1 || ODOO_RC_DEMO=$?
 if [[ "$ODOO_RC_DEMO" == 130 ]]; then
