@@ -16,7 +16,9 @@
         "views/sale_order_line_views.xml",
         "views/sale_order_views.xml",
         "views/account_move_views.xml",
+        "views/project_milestone_views.xml",
         "wizards/sale_billing_milestone_invoice_views.xml",
+        "wizards/sale_billing_milestone_hold_views.xml",
     ],
     "demo": [
         "demo/sale_milestone_billing_demo.xml",

@@ -2,7 +2,7 @@ from markupsafe import Markup
 from psycopg2.errors import LockNotAvailable
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.osv import expression
 from odoo.tools import SQL
 from odoo.tools.misc import format_date
@@ -84,6 +84,22 @@ class SaleBillingMilestone(models.Model):
         default="to_process",
         copy=False,
         index=True,
+    )
+    hold_reason = fields.Char(copy=False, help="Why the milestone is on hold.")
+    hold_release_date = fields.Date(
+        copy=False,
+        help="The daily job releases the milestone from hold on this date.",
+    )
+    release_reason = fields.Char(
+        copy=False, help="Why the milestone was last released from hold."
+    )
+    project_milestone_id = fields.Many2one(
+        "project.milestone",
+        string="Project Milestone",
+        copy=False,
+        index="btree_not_null",
+        ondelete="set null",
+        help="Reaching this project milestone reaches the billing milestone.",
     )
     due_date = fields.Date(
         compute="_compute_due_date",
@@ -295,7 +311,9 @@ class SaleBillingMilestone(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         self._check_order_of_lines(vals_list)
-        return super().create(vals_list)
+        milestones = super().create(vals_list)
+        milestones._follow_project_milestone()
+        return milestones
 
     def _check_order_of_lines(self, vals_list):
         """The order is the line's: refuse an order given for another order's line.
@@ -328,9 +346,100 @@ class SaleBillingMilestone(models.Model):
                 )
             )
         self._check_processed_frozen(vals)
+        held, released = self.browse(), self.browse()
         if "status" in vals:
             self._check_status_transition(vals["status"])
-        return super().write(vals)
+            on_hold = self.filtered(lambda m: m.status == "hold")
+            if vals["status"] == "hold":
+                held = self - on_hold
+            else:
+                released = on_hold
+            (held | released)._check_hold_change(vals)
+        res = super().write(vals)
+        if vals.get("project_milestone_id"):
+            self._follow_project_milestone()
+        held._notify_hold(
+            self.env._("put on hold: %(reason)s", reason=vals.get("hold_reason"))
+        )
+        released._notify_hold(
+            self.env._("released: %(reason)s", reason=vals.get("release_reason"))
+        )
+        return res
+
+    def _check_hold_change(self, vals):
+        """Hold and release: sales managers and billing administrators only, and
+        each with its reason."""
+        if not self:
+            return
+        user = self.env.user
+        if not self.env.su and not (
+            user.has_group("sales_team.group_sale_manager")
+            or user.has_group("account.group_account_manager")
+        ):
+            raise AccessError(
+                self.env._(
+                    "Only sales managers and billing administrators can put billing "
+                    "milestones on hold or release them (milestone %(milestones)s).",
+                    milestones=", ".join(self.mapped("display_name")),
+                )
+            )
+        field = "hold_reason" if vals["status"] == "hold" else "release_reason"
+        if not (vals.get(field) or "").strip():
+            raise UserError(
+                self.env._(
+                    "Milestone %(milestones)s: give a %(field)s to %(action)s it.",
+                    milestones=", ".join(self.mapped("display_name")),
+                    field=self._fields[field]._description_string(self.env),
+                    action=self.env._("put on hold")
+                    if vals["status"] == "hold"
+                    else self.env._("release"),
+                )
+            )
+
+    def _notify_hold(self, what):
+        for order in self.order_id:
+            names = ", ".join(
+                self.filtered(lambda m, o=order: m.order_id == o).mapped("display_name")
+            )
+            # A manager holding a milestone may not follow the order's chatter rights.
+            order.sudo().message_post(
+                body=self.env._(
+                    "Billing milestone %(milestones)s %(what)s",
+                    milestones=names,
+                    what=what,
+                )
+            )
+
+    def _put_on_hold(self, reason, release_date=False):
+        self.write(
+            {
+                "status": "hold",
+                "hold_reason": reason,
+                "hold_release_date": release_date,
+                "release_reason": False,
+            }
+        )
+
+    def _release_hold(self, reason):
+        self.write(
+            {
+                "status": "to_process",
+                "release_reason": reason,
+                "hold_release_date": False,
+            }
+        )
+
+    @api.model
+    def _release_expired_holds(self):
+        """Release the milestones whose hold release date has come (daily job)."""
+        expired = self.search(
+            [
+                ("status", "=", "hold"),
+                ("hold_release_date", "<=", fields.Date.context_today(self)),
+            ]
+        )
+        expired.sudo()._release_hold(self.env._("release date reached"))
+        return expired
 
     def _check_processed_frozen(self, vals):
         frozen = FROZEN_FIELDS.intersection(vals)
@@ -446,12 +555,15 @@ class SaleBillingMilestone(models.Model):
 
     def _notify_status_change(self):
         selection = dict(self._fields["status"]._description_selection(self.env))
+        draft = self.env._("draft invoice")
         for order in self.order_id:
             lines = []
             for milestone in self.filtered(lambda m, o=order: m.order_id == o):
                 status = selection[milestone.status]
-                if milestone.invoice_id:
-                    status = f"{status} ({milestone.invoice_id.display_name})"
+                invoice = milestone.invoice_id
+                if invoice:
+                    label = invoice.name if invoice.state == "posted" else draft
+                    status = f"{status} ({label})"
                 lines.append(
                     self.env._(
                         "Billing milestone %(milestone)s: %(status)s",
@@ -524,10 +636,39 @@ class SaleBillingMilestone(models.Model):
         }
 
     def action_hold(self):
-        self.write({"status": "hold"})
+        return self._action_open_hold_wizard("hold")
 
     def action_release(self):
-        self.write({"status": "to_process"})
+        return self._action_open_hold_wizard("release")
+
+    def _action_open_hold_wizard(self, action):
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Put on Hold")
+            if action == "hold"
+            else self.env._("Release from Hold"),
+            "res_model": "sale.billing.milestone.hold",
+            "view_mode": "form",
+            "target": "new",
+            "context": {
+                "default_milestone_ids": self.ids,
+                "default_action": action,
+            },
+        }
+
+    def _follow_project_milestone(self):
+        """Reached as their project milestone is; processed ones stay as billed."""
+        for reached in (True, False):
+            milestones = self.filtered(
+                lambda m, r=reached: (
+                    m.project_milestone_id
+                    and m.status != "processed"
+                    and m.project_milestone_id.is_reached == r
+                    and m.is_reached != r
+                )
+            )
+            # Project users reach project milestones but may not edit billing ones.
+            milestones.sudo().write({"is_reached": reached})
 
     def action_reach(self):
         self.write({"is_reached": True})

@@ -141,6 +141,43 @@ class SaleOrderLine(models.Model):
             values["billing_sale_line_id"] = self.id
         return values
 
+    def _timesheet_service_generation(self):
+        res = super()._timesheet_service_generation()
+        self._create_billing_project_milestones()
+        return res
+
+    def _handle_milestones(self, project):
+        # A scheduled line gets one project milestone per Manual billing milestone
+        # instead of Odoo's single one (see _create_billing_project_milestones).
+        if self.billing_milestone_ids:
+            return None
+        return super()._handle_milestones(project)
+
+    def _create_billing_project_milestones(self):
+        """A project milestone for each Manual billing milestone not linked yet, in
+        the project the line's product creates or fills, so that reaching it
+        there reaches the billing milestone."""
+        values = []
+        for line in self.filtered("billing_milestone_ids"):
+            project = line.project_id or line.task_id.project_id
+            if not project:
+                continue
+            for milestone in line.billing_milestone_ids.filtered(
+                lambda m: m.kind == "manual" and not m.project_milestone_id
+            ):
+                values.append(
+                    {
+                        "name": milestone.display_name,
+                        "project_id": project.id,
+                        "sale_line_id": line.id,
+                        "deadline": milestone.due_date,
+                        "quantity_percentage": line.price_subtotal
+                        and milestone.amount / line.price_subtotal,
+                        "billing_milestone_ids": [Command.link(milestone.id)],
+                    }
+                )
+        return self.env["project.milestone"].create(values)
+
     @api.constrains("product_id")
     def _check_billing_schedule_product(self):
         for line in self:

@@ -8,3 +8,5 @@ from . import test_invoicing
 from . import test_invoicing_flows
 from . import test_invoicing_race
 from . import test_invoice_wizard
+from . import test_project_milestones
+from . import test_hold

@@ -215,12 +215,12 @@ class TestBillingRules(BillingMilestoneCommon):
         with self.assertRaisesRule(
             UserError, r'"M1": its Status cannot go from Processed to Hold'
         ):
-            milestone.action_hold()
+            milestone._put_on_hold("Customer dispute")
         self.assertEqual(milestone.status, "processed")
 
     def test_held_milestone_cannot_be_processed(self):
         milestone = self._milestone(percent=10)
-        milestone.action_hold()
+        milestone._put_on_hold("Customer dispute")
         with self.assertRaisesRule(UserError, r"cannot go from Hold to Processed"):
             self._mark_processed(milestone)
 

@@ -138,7 +138,7 @@ class TestBillingSchedule(BillingMilestoneCommon):
         self.assertEqual(days.billable_reason, "Order not confirmed")
         self.assertFalse(date_.is_billable_now)
         order.action_confirm()
-        held.action_hold()
+        held._put_on_hold("Customer dispute")
         self._mark_processed(processed)
         self.assertEqual(
             [days.billable_reason, manual.billable_reason],
@@ -170,16 +170,16 @@ class TestBillingSchedule(BillingMilestoneCommon):
     def test_held_milestone_is_released(self):
         order = self._create_order()
         milestone = self._add_milestones(order.order_line, {"percent": 10})
-        milestone.action_hold()
+        milestone._put_on_hold("Customer dispute")
         self.assertEqual(milestone.status, "hold")
-        milestone.action_release()
+        milestone._release_hold("Dispute settled")
         self.assertEqual(milestone.status, "to_process")
 
     def test_duplicated_order_restarts_its_schedule(self):
         order = self._create_order(self.product_scheduled)
         milestones = order.order_line.billing_milestone_ids
         milestones[1].action_reach()
-        milestones[0].action_hold()
+        milestones[0]._put_on_hold("Customer dispute")
         copy = order.copy()
         copied = copy.order_line.billing_milestone_ids
         self.assertEqual(copied.mapped("name"), ["M1", "M2", "M3"])

@@ -202,7 +202,7 @@ class TestInvoiceWizard(BillingMilestoneCommon):
             {"kind": "days", "days": 0, "percent": 10},
             {"kind": "manual", "percent": 10},
         )
-        held.action_hold()
+        held._put_on_hold("Customer dispute")
         self._mark_processed(processed)
         quotation = self._create_order(partner_id=self.partner_a.id)
         self._add_milestones(
@@ -298,7 +298,7 @@ class TestInvoiceWizard(BillingMilestoneCommon):
             {"kind": "days", "days": 0, "percent": 20},
         )
         wizard = self._wizard()
-        second.action_hold()
+        second._put_on_hold("Customer dispute")
         with self.assertRaisesRule(
             UserError,
             r"^Billing milestone M2 of %s can no longer be invoiced" % order.name,

@@ -38,7 +38,7 @@ class TestInvoicing(BillingMilestoneCommon):
             {"kind": "date", "date": "2020-01-01", "percent": 20},
             {"kind": "manual", "percent": 40},
         )
-        held.action_hold()
+        held._put_on_hold("Customer dispute")
         invoice = self._invoice(order)
         self.assertEqual(len(invoice), 1)
         self.assertEqual(invoice.state, "draft")
@@ -200,6 +200,9 @@ class TestInvoicing(BillingMilestoneCommon):
     def test_deleting_the_draft_invoice_returns_the_milestone(self):
         order, milestone = self._confirmed_order({"kind": "days", "percent": 50})
         invoice = self._invoice(order)
+        self.assertIn(
+            "Billing milestone M1: Processed (draft invoice)", order.message_ids[0].body
+        )
         invoice.unlink()
         self.assertEqual(milestone.status, "to_process")
         self.assertFalse(milestone.invoice_id)

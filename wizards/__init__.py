@@ -1,2 +1,3 @@
 from . import sale_billing_milestone_invoice
 from . import sale_billing_milestone_invoice_line
+from . import sale_billing_milestone_hold

@@ -1,0 +1,143 @@
+from datetime import date
+
+from freezegun import freeze_time
+
+from odoo import Command
+from odoo.exceptions import AccessError
+from odoo.tests import new_test_user, tagged
+
+from .common import BillingMilestoneCommon
+
+
+@tagged("post_install", "-at_install")
+class TestProjectMilestones(BillingMilestoneCommon):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        templates = [
+            Command.create({"name": "M1", "kind": "days", "days": 0, "percent": 20}),
+            Command.create(
+                {"name": "M2", "description": "Design", "kind": "manual", "percent": 30}
+            ),
+            Command.create(
+                {
+                    "name": "M3",
+                    "description": "Go-live",
+                    "kind": "manual",
+                    "percent": 50,
+                }
+            ),
+        ]
+        base = {
+            "type": "service",
+            "service_policy": "delivered_milestones",
+            "list_price": 1000,
+            "taxes_id": [Command.clear()],
+            "billing_milestone_template_ids": templates,
+        }
+        cls.product_task = cls.env["product.product"].create(
+            {
+                **base,
+                "name": "Rebranding task",
+                "service_tracking": "task_global_project",
+                "project_id": cls.project.id,
+            }
+        )
+        cls.product_project = cls.env["product.product"].create(
+            {**base, "name": "Rebranding project", "service_tracking": "project_only"}
+        )
+        cls.project_user = new_test_user(
+            cls.env,
+            login="smb_project_user",
+            groups="project.group_project_user,project.group_project_milestone",
+        )
+
+    def _confirmed(self, product):
+        order = self._create_order(product)
+        order.action_confirm()
+        return order
+
+    def test_confirming_gives_each_manual_milestone_a_project_milestone(self):
+        order = self._confirmed(self.product_task)
+        m1, m2, m3 = order.order_line.billing_milestone_ids
+        self.assertFalse(m1.project_milestone_id)
+        project_milestones = (m2 | m3).project_milestone_id
+        self.assertEqual(len(project_milestones), 2)
+        self.assertEqual(project_milestones.project_id, self.project)
+        self.assertEqual(project_milestones.sale_line_id, order.order_line)
+        self.assertEqual(m2.project_milestone_id.name, "M2 - Design")
+        self.assertEqual(
+            self.project.milestone_ids.filtered(
+                lambda m: m.sale_line_id == order.order_line
+            ),
+            project_milestones,
+        )
+
+    def test_project_created_by_the_order_gets_the_milestones(self):
+        order = self._confirmed(self.product_project)
+        project = order.order_line.project_id
+        self.assertTrue(project)
+        self.assertEqual(
+            project.milestone_ids.mapped("name"), ["M2 - Design", "M3 - Go-live"]
+        )
+
+    @freeze_time("2026-05-04")
+    def test_reaching_the_project_milestone_reaches_the_billing_milestone(self):
+        order = self._confirmed(self.product_task)
+        m2 = order.order_line.billing_milestone_ids[1]
+        project_milestone = m2.project_milestone_id.with_user(self.project_user)
+        self.assertEqual(project_milestone.billing_status, "to_process")
+        project_milestone.toggle_is_reached(True)
+        self.assertTrue(m2.is_reached)
+        self.assertEqual(m2.billable_date, date(2026, 5, 4))
+        self.assertEqual(project_milestone.billing_status, "billable")
+        project_milestone.toggle_is_reached(False)
+        self.assertFalse(m2.is_reached)
+
+    def test_unreaching_leaves_a_processed_milestone_reached(self):
+        order = self._confirmed(self.product_task)
+        m2 = order.order_line.billing_milestone_ids[1]
+        m2.project_milestone_id.is_reached = True
+        order._create_invoices()
+        self.assertEqual(m2.status, "processed")
+        self.assertEqual(m2.project_milestone_id.billing_status, "processed")
+        m2.project_milestone_id.is_reached = False
+        self.assertTrue(m2.is_reached)
+
+    def test_paid_invoice_shows_on_the_project_milestone(self):
+        order = self._confirmed(self.product_task)
+        m2 = order.order_line.billing_milestone_ids[1]
+        m2.project_milestone_id.is_reached = True
+        invoice = order._create_invoices()
+        invoice.action_post()
+        self.env["account.payment.register"].with_context(
+            active_model="account.move", active_ids=invoice.ids
+        ).create({})._create_payments()
+        self.assertEqual(m2.project_milestone_id.billing_status, "paid")
+
+    def test_linking_a_reached_project_milestone_reaches_the_billing_milestone(self):
+        order = self._create_order()
+        order.action_confirm()
+        reached = self.env["project.milestone"].create(
+            {"name": "Done already", "project_id": self.project.id, "is_reached": True}
+        )
+        milestone = self._add_milestones(
+            order.order_line,
+            {"kind": "manual", "percent": 10, "project_milestone_id": reached.id},
+        )
+        self.assertTrue(milestone.is_reached)
+
+    def test_project_user_cannot_change_billing_milestones(self):
+        order = self._confirmed(self.product_task)
+        milestone = order.order_line.billing_milestone_ids[1].with_user(
+            self.project_user
+        )
+        self.assertEqual(milestone.amount, 300.0)
+        for values in (
+            {"percent": 10},
+            {"status": "hold", "hold_reason": "No"},
+            {"date": "2026-01-01"},
+            {"is_reached": True},
+        ):
+            with self.subTest(values=values), self.assertRaises(AccessError):
+                milestone.write(values)
