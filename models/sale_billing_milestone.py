@@ -95,7 +95,6 @@ class SaleBillingMilestone(models.Model):
     )
     project_milestone_id = fields.Many2one(
         "project.milestone",
-        string="Project Milestone",
         copy=False,
         index="btree_not_null",
         ondelete="set null",

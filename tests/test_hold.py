@@ -68,7 +68,7 @@ class TestHold(BillingMilestoneCommon):
         wizard_form = Form(
             self.env[action["res_model"]]
             .with_user(self.users["sale_manager"])
-            .with_context(action["context"])
+            .with_context(**action["context"])
         )
         wizard_form.reason = "Customer asked to wait"
         wizard_form.release_date = "2026-06-30"
