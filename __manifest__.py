@@ -16,6 +16,8 @@
         "views/sale_order_line_views.xml",
         "views/sale_order_views.xml",
         "views/account_move_views.xml",
+        "views/sale_order_report_templates.xml",
+        "views/sale_portal_templates.xml",
         "views/project_milestone_views.xml",
         "wizards/sale_billing_milestone_invoice_views.xml",
         "wizards/sale_billing_milestone_hold_views.xml",

@@ -10,3 +10,4 @@ from . import test_invoicing_race
 from . import test_invoice_wizard
 from . import test_project_milestones
 from . import test_hold
+from . import test_reports_portal

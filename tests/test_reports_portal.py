@@ -1,0 +1,313 @@
+from datetime import date, timedelta
+
+from freezegun import freeze_time
+from lxml import etree, html
+
+from odoo import fields
+from odoo.exceptions import AccessError
+from odoo.tests import HttpCase, new_test_user, tagged
+from odoo.tools.misc import format_date
+from odoo.tools.safe_eval import safe_eval
+
+from .common import BillingMilestoneCommon
+
+SEARCH_VIEW = "sale_milestone_billing.sale_billing_milestone_view_search"
+FORECAST_ACTION = "sale_milestone_billing.sale_billing_milestone_action_forecast"
+
+
+def _text(node):
+    return " ".join(node.text_content().split())
+
+
+def _schedule_rows(page, section_xpath):
+    """Cell texts of each milestone row of the billing schedule, or None when the
+    page has no billing schedule."""
+    sections = html.fromstring(page).xpath(section_xpath)
+    if not sections:
+        return None
+    return [
+        [_text(cell) for cell in row.xpath("./td")]
+        for row in sections[0].xpath(".//tr[@data-milestone-id]")
+    ]
+
+
+@tagged("post_install", "-at_install")
+class TestReportsPortal(BillingMilestoneCommon):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        # One milestone per situation the search filters tell apart, on 2025-06-15.
+        cls.order = cls._create_order(contract_date="2025-06-01")
+        (
+            cls.due_before,
+            cls.due_later,
+            cls.not_reached,
+            cls.held,
+            cls.processed,
+            cls.due_today,
+        ) = cls._add_milestones(
+            cls.order.order_line,
+            {"kind": "date", "date": "2025-06-10", "percent": 10},
+            {"kind": "date", "date": "2025-07-01", "percent": 10},
+            {"kind": "manual", "percent": 10},
+            {"kind": "date", "date": "2025-06-05", "percent": 10},
+            {"kind": "date", "date": "2025-06-01", "percent": 10},
+            {"kind": "date", "date": "2025-06-15", "percent": 10},
+        )
+        cls.order.action_confirm()
+        cls.held._put_on_hold("Customer dispute")
+        cls._mark_processed(cls.processed)
+        cls.milestones = cls.order.billing_milestone_ids
+
+    def _render_order_pdf(self, order):
+        content, __ = self.env["ir.actions.report"]._render_qweb_html(
+            "sale.action_report_saleorder", order.ids
+        )
+        return _schedule_rows(content, "//div[@id='billing_schedule']")
+
+    def _search_filter(self, name):
+        """The milestones of the class that the search view's filter ``name``
+        keeps, its domain evaluated as the web client does."""
+        arch = etree.fromstring(self.env.ref(SEARCH_VIEW).arch)
+        [node] = arch.xpath(f"//filter[@name='{name}']")
+        today = fields.Date.context_today(self.env.user)
+        domain = safe_eval(node.get("domain"), {"context_today": lambda: today})
+        return self.milestones.search([("id", "in", self.milestones.ids)] + domain)
+
+    def _invoice(self, order):
+        before = order.invoice_ids
+        self.env["sale.advance.payment.inv"].with_context(
+            active_model="sale.order", active_ids=order.ids
+        ).create({"advance_payment_method": "delivered"}).create_invoices()
+        return order.invoice_ids - before
+
+    # Order PDF
+
+    def test_quotation_pdf_prints_the_schedule_of_each_scheduled_line(self):
+        quotation = self._create_order(self.product_scheduled)
+        self.assertEqual(
+            self._render_order_pdf(quotation),
+            [
+                [
+                    "M1",
+                    "Kick-off",
+                    "0 days after contract date",
+                    "30.00 %",
+                    "$ 300.00",
+                    "",
+                ],
+                ["M2", "Design approved", "On reaching", "40.00 %", "$ 400.00", ""],
+                [
+                    "M3",
+                    "Go-live",
+                    "90 days after contract date",
+                    "30.00 %",
+                    "$ 300.00",
+                    "",
+                ],
+            ],
+        )
+
+    def test_order_pdf_prints_dates_once_known(self):
+        order = self._create_order(self.product_scheduled, contract_date="2025-06-01")
+        design = order.order_line.billing_milestone_ids[1]
+        design.write({"is_reached": True, "reached_date": "2025-06-20"})
+        order.action_confirm()
+        rows = self._render_order_pdf(order)
+        self.assertEqual(
+            [row[2] for row in rows],
+            [
+                format_date(self.env, date(2025, 6, 1)),
+                format_date(self.env, date(2025, 6, 20)),
+                format_date(self.env, date(2025, 8, 30)),
+            ],
+        )
+        self.assertEqual(rows[1][5], format_date(self.env, date(2025, 7, 20)))
+
+    def test_order_pdf_prints_fixed_amounts(self):
+        order = self._create_order(price=1234.5)
+        self._add_milestones(
+            order.order_line,
+            {"kind": "date", "date": "2025-09-01", "fixed_amount": 1000.25},
+            {"kind": "manual", "percent": 10, "description": "Handover"},
+        )
+        rows = self._render_order_pdf(order)
+        self.assertEqual(rows[0][3:5], ["$ 1,000.25", "$ 1,000.25"])
+        self.assertEqual(
+            rows[1][1:5], ["Handover", "On reaching", "10.00 %", "$ 123.45"]
+        )
+
+    def test_order_pdf_without_schedule_has_no_billing_schedule(self):
+        order = self._create_order(self.product_ordinary, price=100.0)
+        content, __ = self.env["ir.actions.report"]._render_qweb_html(
+            "sale.action_report_saleorder", order.ids
+        )
+        self.assertIsNone(_schedule_rows(content, "//div[@id='billing_schedule']"))
+        self.assertNotIn(b"Billing Schedule", content)
+
+    # Search filters
+
+    @freeze_time("2025-06-15")
+    def test_filter_billable_now_keeps_milestones_invoiceable_today(self):
+        self.assertEqual(
+            self._search_filter("billable_now"), self.due_before | self.due_today
+        )
+
+    @freeze_time("2025-06-15")
+    def test_filter_not_yet_due_keeps_future_and_unreached_milestones(self):
+        self.assertEqual(
+            self._search_filter("not_yet_due"), self.due_later | self.not_reached
+        )
+
+    @freeze_time("2025-06-15")
+    def test_filter_on_hold_keeps_held_milestones(self):
+        self.assertEqual(self._search_filter("hold"), self.held)
+
+    @freeze_time("2025-06-15")
+    def test_filter_processed_keeps_processed_milestones(self):
+        self.assertEqual(self._search_filter("processed"), self.processed)
+
+    @freeze_time("2025-06-15")
+    def test_filter_overdue_keeps_past_milestones_not_processed(self):
+        self.assertEqual(self._search_filter("overdue"), self.due_before | self.held)
+
+    # Cash-in forecast
+
+    def test_forecast_leaves_out_paid_milestones_and_cancelled_orders(self):
+        invoiced_order = self._create_order(contract_date="2025-05-01")
+        paid, unpaid = self._add_milestones(
+            invoiced_order.order_line,
+            {"kind": "date", "date": "2025-05-01", "percent": 50},
+            {"kind": "date", "date": "2025-05-02", "percent": 50, "due_days": 45},
+        )
+        invoiced_order.action_confirm()
+        self._invoice(invoiced_order).action_post()
+        self.env["account.payment.register"].with_context(
+            active_model="account.move", active_ids=paid.invoice_id.ids
+        ).create({})._create_payments()
+        self.assertIn(paid.invoice_payment_state, ("paid", "in_payment"))
+        self.assertEqual(unpaid.invoice_payment_state, "not_paid")
+        cancelled_order = self._create_order(contract_date="2025-05-01")
+        cancelled = self._add_milestones(
+            cancelled_order.order_line,
+            {"kind": "date", "date": "2025-05-01", "percent": 100},
+        )
+        cancelled_order.action_cancel()
+
+        candidates = self.milestones | paid | unpaid | cancelled
+        domain = [("id", "in", candidates.ids)] + safe_eval(
+            self.env.ref(FORECAST_ACTION).domain
+        )
+        self.assertEqual(
+            self.env["sale.billing.milestone"].search(domain), self.milestones | unpaid
+        )
+        # Due on 2025-06-16; the others have no payment delay, so their billable
+        # date; the one not reached yet has no date.
+        self.assertEqual(
+            self.env["sale.billing.milestone"]._read_group(
+                domain, ["expected_payment_date:month"], ["amount:sum"]
+            ),
+            [(date(2025, 6, 1), 900.0), (date(2025, 7, 1), 100.0), (False, 100.0)],
+        )
+
+
+@tagged("post_install", "-at_install")
+class TestBillingSchedulePortal(BillingMilestoneCommon, HttpCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.portal_password = "smb-portal-a-password"
+        cls.portal_user = new_test_user(
+            cls.env,
+            login="smb_portal_a",
+            password=cls.portal_password,
+            groups="base.group_portal",
+            partner_id=cls.partner_a.id,
+        )
+        cls.order_a = cls._create_order(cls.product_scheduled)
+        cls.order_a.action_confirm()
+        cls.order_b = cls._create_order(partner_id=cls.partner_b.id)
+        cls._add_milestones(
+            cls.order_b.order_line,
+            {"kind": "manual", "percent": 60, "description": "Zanzibar secret rollout"},
+            {"kind": "manual", "percent": 40, "description": "Quetzal private audit"},
+        ).write({"name": "XB-PRIVATE"})
+        cls.order_b.action_confirm()
+        cls.secrets_of_b = ["XB-PRIVATE", "Zanzibar secret rollout", "Quetzal private"]
+
+    def _page(self, order):
+        response = self.url_open(order.access_url)
+        self.assertEqual(response.status_code, 200)
+        return response
+
+    def test_customer_sees_the_billing_schedule_of_his_order(self):
+        kick_off = self.order_a.order_line.billing_milestone_ids[0]
+        invoice = self.order_a._create_invoices()
+        invoice.action_post()
+        self.assertEqual(kick_off.invoice_id, invoice)
+        self.authenticate(self.portal_user.login, self.portal_password)
+        page = self._page(self.order_a).content
+        rows = _schedule_rows(page, "//section[@id='billing_schedule']")
+        self.assertEqual(
+            [row[:5] for row in rows],
+            [
+                [
+                    "M1",
+                    "Kick-off",
+                    format_date(self.env, self.order_a.contract_date),
+                    "$ 300.00",
+                    "Processed",
+                ],
+                ["M2", "Design approved", "On reaching", "$ 400.00", "To Process"],
+                [
+                    "M3",
+                    "Go-live",
+                    format_date(
+                        self.env, self.order_a.contract_date + timedelta(days=90)
+                    ),
+                    "$ 300.00",
+                    "To Process",
+                ],
+            ],
+        )
+        self.assertEqual([row[5] for row in rows], [invoice.name, "", ""])
+        [link] = html.fromstring(page).xpath("//section[@id='billing_schedule']//a")
+        self.assertTrue(link.get("href").startswith(f"{invoice.access_url}?"))
+        for secret in self.secrets_of_b:
+            self.assertNotIn(secret, page.decode())
+
+    def test_customer_prints_the_billing_schedule_of_his_order(self):
+        self.authenticate(self.portal_user.login, self.portal_password)
+        response = self.url_open(f"{self.order_a.access_url}?report_type=html")
+        self.assertEqual(response.status_code, 200)
+        rows = _schedule_rows(response.content, "//div[@id='billing_schedule']")
+        self.assertEqual(
+            [row[:2] + row[4:5] for row in rows],
+            [
+                ["M1", "Kick-off", "$ 300.00"],
+                ["M2", "Design approved", "$ 400.00"],
+                ["M3", "Go-live", "$ 300.00"],
+            ],
+        )
+
+    def test_customer_cannot_open_another_customers_order(self):
+        self.authenticate(self.portal_user.login, self.portal_password)
+        response = self.url_open(self.order_b.access_url, allow_redirects=False)
+        self.assertIn(response.status_code, (303, 403))
+        response = self.url_open(self.order_b.access_url)
+        self.assertTrue(response.url.endswith("/my"), response.url)
+        for secret in self.secrets_of_b:
+            self.assertNotIn(secret, response.text)
+
+    def test_draft_invoice_is_not_linked(self):
+        self.order_a._create_invoices()
+        self.authenticate(self.portal_user.login, self.portal_password)
+        page = self._page(self.order_a).content
+        self.assertFalse(
+            html.fromstring(page).xpath("//section[@id='billing_schedule']//a")
+        )
+
+    def test_portal_user_cannot_read_billing_milestones_directly(self):
+        milestones = self.env["sale.billing.milestone"].with_user(self.portal_user)
+        with self.assertRaises(AccessError):
+            milestones.search([("order_id", "=", self.order_a.id)])
