@@ -8,3 +8,5 @@ from . import sale_order_line
 from . import account_move
 from . import account_move_line
 from . import project_milestone
+from . import res_company
+from . import res_config_settings

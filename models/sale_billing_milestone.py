@@ -587,7 +587,10 @@ class SaleBillingMilestone(models.Model):
                     "SELECT id FROM sale_billing_milestone WHERE id IN %s "
                     "FOR UPDATE SKIP LOCKED",
                     tuple(self.ids),
-                )
+                ),
+                # A row changed since this transaction began raises a
+                # serialization failure, which the scheduled job handles.
+                log_exceptions=False,
             )
             return self.browse(row[0] for row in self.env.cr.fetchall())
         # Read before locking: a failed lock aborts the transaction.

@@ -1,7 +1,13 @@
+import logging
+
+from psycopg2.errors import SerializationFailure
+
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
 
 from ..tools.schedule import group_by_due_date
+
+_logger = logging.getLogger(__name__)
 
 
 class SaleOrder(models.Model):
@@ -19,6 +25,13 @@ class SaleOrder(models.Model):
     billing_milestone_count = fields.Integer(compute="_compute_billing_milestones")
     has_processed_billing_milestone = fields.Boolean(
         compute="_compute_billing_milestones"
+    )
+    billing_auto_invoice_failed_date = fields.Date(
+        string="Automatic Invoicing Failed On",
+        copy=False,
+        readonly=True,
+        help="Last day the daily job failed to invoice the billing milestones of "
+        "the order; it tries again the next day.",
     )
 
     @api.depends("billing_milestone_ids.status")
@@ -180,3 +193,98 @@ class SaleOrder(models.Model):
         return message + self.env._(
             "\nBilling milestones not billable now:\n%(reasons)s\n", reasons=reasons
         )
+
+    # Automatic invoicing
+
+    @api.model
+    def _cron_invoice_billing_milestones(self, batch_size=50):
+        """Invoice the billing milestones billable today of the companies that
+        ask for it (Sales settings), one batch of orders per call.
+
+        The scheduler commits after each call and calls again while it reports
+        orders remaining. An order that fails is left for the next day, so it
+        is tried once a day; one whose milestones another transaction is
+        invoicing stays for the next call.
+        """
+        Milestone = self.env["sale.billing.milestone"]
+        Milestone._release_expired_holds()
+        today = fields.Date.context_today(self)
+        orders = self.search(
+            [
+                (
+                    "billing_milestone_ids",
+                    "any",
+                    [
+                        *Milestone._get_billable_domain(today),
+                        ("company_id.billing_milestone_auto_invoice", "!=", "off"),
+                    ],
+                ),
+                "|",
+                ("billing_auto_invoice_failed_date", "=", False),
+                ("billing_auto_invoice_failed_date", "<", today),
+            ],
+            order="id",
+        )
+        batch = orders[:batch_size]
+        invoiced, failed = batch._auto_invoice_billing_milestones(today)
+        # Orders skipped because they are locked are no progress: a batch of
+        # them only ends the run instead of spinning on them.
+        self.env["ir.cron"]._notify_progress(
+            done=len(invoiced) + len(failed), remaining=len(orders) - len(batch)
+        )
+
+    def _auto_invoice_billing_milestones(self, as_of):
+        """Invoice the milestones of each order billable on ``as_of``, and post
+        the invoices if its company says so.
+
+        Each order is invoiced in a savepoint: one that fails is rolled back
+        whole, logged and told in its chatter, and the others go on. Return the
+        orders invoiced and the orders that failed; an order another
+        transaction is invoicing is in neither.
+        """
+        invoiced, failed = self.browse(), self.browse()
+        for order in self:
+            company = order.company_id
+            try:
+                with self.env.cr.savepoint():
+                    invoices = (
+                        order.with_company(company)
+                        .with_context(
+                            billing_date=as_of,
+                            billing_skip_locked=True,
+                            billing_milestones_only=True,
+                            raise_if_nothing_to_invoice=False,
+                        )
+                        ._create_invoices()
+                    )
+                    if company.billing_milestone_auto_invoice == "post":
+                        invoices.action_post()
+            except SerializationFailure:
+                # Another transaction invoiced the order since this one began:
+                # not a failure, the next call sees what it did.
+                _logger.info(
+                    "Billing milestones of %s changed meanwhile, left for later",
+                    order.name,
+                )
+            except Exception as error:
+                # A user error is the order's business; anything else is a bug
+                # whose traceback is needed.
+                _logger.warning(
+                    "Automatic invoicing of the billing milestones of %s failed: %s",
+                    order.name,
+                    error,
+                    exc_info=not isinstance(error, UserError),
+                )
+                order.message_post(
+                    body=self.env._(
+                        "Automatic invoicing of the billing milestones failed, "
+                        "nothing was invoiced: %(error)s",
+                        error=str(error),
+                    )
+                )
+                failed |= order
+            else:
+                if invoices:
+                    invoiced |= order
+        failed.billing_auto_invoice_failed_date = as_of
+        return invoiced, failed

@@ -11,3 +11,4 @@ from . import test_invoice_wizard
 from . import test_project_milestones
 from . import test_hold
 from . import test_reports_portal
+from . import test_auto_invoicing

@@ -1,0 +1,9 @@
+from odoo import fields, models
+
+
+class ResConfigSettings(models.TransientModel):
+    _inherit = "res.config.settings"
+
+    billing_milestone_auto_invoice = fields.Selection(
+        related="company_id.billing_milestone_auto_invoice", readonly=False
+    )
