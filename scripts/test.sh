@@ -248,12 +248,14 @@ if [[ "$FAILED" != 0 ]]; then
 fi
 
 # --------------------------------------------------------------------------
-# pytest-odoo on the demo database
+# pytest-odoo on the demo database (with an HTTP server on a free port, so
+# that the portal's HttpCase tests run here too rather than being skipped)
 # --------------------------------------------------------------------------
 echo "==> pytest (pytest-odoo) on $DB"
 PYTEST_RC=0
 "$PYTHON" -m pytest -p no:cacheprovider \
     --odoo-database="$DB" --odoo-config="$ODOO_CONF" --odoo-addons-path="$ADDONS_PATH" \
+    --odoo-http \
     "$ADDONS_DIR/$SMB_MODULE/tests" "$@" || PYTEST_RC=$?
 if [[ "$PYTEST_RC" == 5 ]]; then
     echo "FAILED: pytest collected no tests"
