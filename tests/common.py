@@ -1,6 +1,8 @@
 from contextlib import contextmanager
 
-from odoo import Command
+from odoo import Command, api
+from odoo.modules.registry import Registry
+from odoo.tests import BaseCase, get_db_name
 
 from odoo.addons.sale.tests.common import TestSaleCommon
 
@@ -121,3 +123,76 @@ class BillingMilestoneCommon(TestSaleCommon):
         with self.assertRaises(exception) as caught:
             yield caught
         self.assertRegex(str(caught.exception), pattern)
+
+
+class CommittedOrdersCase(BaseCase):
+    """For tests of two real transactions, which only see committed data:
+    confirmed orders of one milestone billable today (100 %) each, committed,
+    and removed again after the test."""
+
+    def _commit_orders(self, *prices, auto_invoice=None):
+        self.registry = Registry(get_db_name())
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, api.SUPERUSER_ID, {})
+            partner = env["res.partner"].create({"name": "Concurrent customer"})
+            product = env["product.product"].create(
+                {
+                    "name": "Concurrent milestones",
+                    "type": "service",
+                    "invoice_policy": "delivery",
+                    "service_type": "milestones",
+                    "taxes_id": [Command.clear()],
+                }
+            )
+            orders = env["sale.order"].create(
+                [
+                    {
+                        "partner_id": partner.id,
+                        "order_line": [
+                            Command.create(
+                                {"product_id": product.id, "price_unit": price}
+                            )
+                        ],
+                    }
+                    for price in prices
+                ]
+            )
+            env["sale.billing.milestone"].create(
+                [
+                    {
+                        "sale_line_id": order.order_line.id,
+                        "name": "M1",
+                        "kind": "days",
+                        "percent": 100,
+                    }
+                    for order in orders
+                ]
+            )
+            orders.action_confirm()
+            company = orders.company_id
+            self.committed = {
+                "partner": partner.id,
+                "product": product.id,
+                "orders": orders.ids,
+                "auto_invoice": company.billing_milestone_auto_invoice,
+            }
+            if auto_invoice:
+                company.billing_milestone_auto_invoice = auto_invoice
+        self.addCleanup(self._remove_committed_orders)
+
+    def _remove_committed_orders(self):
+        with self.registry.cursor() as cr:
+            orders = self._orders(cr)
+            orders.company_id.billing_milestone_auto_invoice = self.committed[
+                "auto_invoice"
+            ]
+            orders.invoice_ids.filtered(lambda m: m.state == "posted").button_draft()
+            orders.invoice_ids.unlink()
+            orders._action_cancel()
+            orders.unlink()
+            orders.env["product.product"].browse(self.committed["product"]).unlink()
+            orders.env["res.partner"].browse(self.committed["partner"]).unlink()
+
+    def _orders(self, cr):
+        env = api.Environment(cr, api.SUPERUSER_ID, {})
+        return env["sale.order"].browse(self.committed["orders"])

@@ -5,11 +5,10 @@ from freezegun import freeze_time
 
 from odoo import Command, api, fields
 from odoo.exceptions import UserError
-from odoo.modules.registry import Registry
-from odoo.tests import BaseCase, get_db_name, tagged
+from odoo.tests import tagged
 from odoo.tools import mute_logger
 
-from .common import BillingMilestoneCommon
+from .common import BillingMilestoneCommon, CommittedOrdersCase
 
 CRON_XMLID = "sale_milestone_billing.ir_cron_invoice_billing_milestones"
 SALE_ORDER_LOGGER = "odoo.addons.sale_milestone_billing.models.sale_order"
@@ -229,80 +228,11 @@ class TestAutoInvoicing(BillingMilestoneCommon):
         self.assertEqual(order.invoice_ids.amount_untaxed, 160.0)
 
 
-# Two real transactions, so the data they share must be committed; the test
-# removes what it committed.
-
-
 @tagged("post_install", "-at_install")
-class TestAutoInvoicingRace(BaseCase):
+class TestAutoInvoicingRace(CommittedOrdersCase):
     def setUp(self):
         super().setUp()
-        self.registry = Registry(get_db_name())
-        with self.registry.cursor() as cr:
-            env = api.Environment(cr, api.SUPERUSER_ID, {})
-            partner = env["res.partner"].create({"name": "Auto-invoicing customer"})
-            product = env["product.product"].create(
-                {
-                    "name": "Auto-invoicing milestones",
-                    "type": "service",
-                    "invoice_policy": "delivery",
-                    "service_type": "milestones",
-                    "taxes_id": [Command.clear()],
-                }
-            )
-            orders = env["sale.order"].create(
-                [
-                    {
-                        "partner_id": partner.id,
-                        "order_line": [
-                            Command.create(
-                                {"product_id": product.id, "price_unit": price}
-                            )
-                        ],
-                    }
-                    for price in (900.0, 600.0)
-                ]
-            )
-            env["sale.billing.milestone"].create(
-                [
-                    {
-                        "sale_line_id": order.order_line.id,
-                        "name": "M1",
-                        "kind": "days",
-                        "percent": 100,
-                    }
-                    for order in orders
-                ]
-            )
-            orders.action_confirm()
-            self.setting = orders.company_id.billing_milestone_auto_invoice
-            orders.company_id.billing_milestone_auto_invoice = "draft"
-            self.ids = {
-                "partner": partner.id,
-                "product": product.id,
-                "first": orders[0].id,
-                "second": orders[1].id,
-            }
-        self.addCleanup(self._remove_committed_data)
-
-    def _remove_committed_data(self):
-        with self.registry.cursor() as cr:
-            env = api.Environment(cr, api.SUPERUSER_ID, {})
-            orders = env["sale.order"].browse([self.ids["first"], self.ids["second"]])
-            orders.company_id.billing_milestone_auto_invoice = self.setting
-            orders.invoice_ids.filtered(lambda m: m.state == "posted").button_draft()
-            orders.invoice_ids.unlink()
-            orders._action_cancel()
-            orders.unlink()
-            env["product.product"].browse(self.ids["product"]).unlink()
-            env["res.partner"].browse(self.ids["partner"]).unlink()
-
-    def _orders(self, cr):
-        env = api.Environment(cr, api.SUPERUSER_ID, {})
-        return (
-            env["sale.order"].browse(self.ids["first"]),
-            env["sale.order"].browse(self.ids["second"]),
-        )
+        self._commit_orders(900.0, 600.0, auto_invoice="draft")
 
     def test_cron_skips_the_milestones_another_transaction_is_invoicing(self):
         with self.registry.cursor() as first_cr:
