@@ -581,27 +581,19 @@ class SaleBillingMilestone(models.Model):
         """
         if not self:
             return self
-        if skip_locked:
-            self.env.cr.execute(
-                SQL(
-                    "SELECT id FROM sale_billing_milestone WHERE id IN %s "
-                    "FOR UPDATE SKIP LOCKED",
-                    tuple(self.ids),
-                ),
-                # A row changed since this transaction began raises a
-                # serialization failure, which the scheduled job handles.
-                log_exceptions=False,
-            )
-            return self.browse(row[0] for row in self.env.cr.fetchall())
-        # Read before locking: a failed lock aborts the transaction.
+        # Read before locking: a failed NOWAIT lock aborts the transaction.
         orders = ", ".join(self.order_id.mapped("name"))
         try:
             self.env.cr.execute(
                 SQL(
-                    "SELECT id FROM sale_billing_milestone WHERE id IN %s "
-                    "FOR UPDATE NOWAIT",
+                    "SELECT id FROM sale_billing_milestone "
+                    "WHERE id IN %s FOR UPDATE %s",
                     tuple(self.ids),
+                    SQL("SKIP LOCKED" if skip_locked else "NOWAIT"),
                 ),
+                # A row changed since this transaction began raises a
+                # serialization failure: Odoo retries the request, the
+                # scheduled job leaves the order for its next call.
                 log_exceptions=False,
             )
         except LockNotAvailable:
@@ -612,7 +604,8 @@ class SaleBillingMilestone(models.Model):
                     orders=orders,
                 )
             ) from None
-        return self
+        locked = {row[0] for row in self.env.cr.fetchall()}
+        return self.filtered(lambda m: m.id in locked)
 
     def _prepare_invoice_line_values(self, base_values):
         """The invoice line of this milestone, from its order line's values."""
