@@ -155,6 +155,22 @@ summary_lines() {
     grep -E ' odoo\.tests\.(stats|result): ' "$1" | sed -E 's/^.* (odoo\.tests\.)/\1/' || true
 }
 
+# check_install NAME RC WHAT: fail the run (FAILED=1) if the install log
+# $LOG_DIR/install_NAME.log has bad records or odoo exited non-zero.
+check_install() {
+    local name="$1" rc="$2" what="$3"
+    if ! bad_records "$LOG_DIR/install_$name.log" >"$LOG_DIR/bad_$name.txt"; then
+        echo "FAILED: WARNING/ERROR/CRITICAL records in the log of $what:"
+        cat "$LOG_DIR/bad_$name.txt"
+        FAILED=1
+    fi
+    if [[ "$rc" != 0 ]]; then
+        echo "FAILED: odoo exited with status $rc ($what)"
+        grep -v "^Running as user 'root'" "$LOG_DIR/install_$name.out" | tail -n 20 || true
+        FAILED=1
+    fi
+}
+
 FAILED=0
 
 # --------------------------------------------------------------------------
@@ -215,32 +231,14 @@ if [[ "$ODOO_RC_DEMO" == 130 ]]; then
     exit 130 # interrupted (Odoo turns SIGINT into exit status 130)
 fi
 summary_lines "$LOG_DIR/install_demo.log"
-if ! bad_records "$LOG_DIR/install_demo.log" >"$LOG_DIR/bad_demo.txt"; then
-    echo "FAILED: WARNING/ERROR/CRITICAL records in the install/test log of $DB:"
-    cat "$LOG_DIR/bad_demo.txt"
-    FAILED=1
-fi
-if [[ "$ODOO_RC_DEMO" != 0 ]]; then
-    echo "FAILED: odoo exited with status $ODOO_RC_DEMO (install with demo data + tests)"
-    grep -v "^Running as user 'root'" "$LOG_DIR/install_demo.out" | tail -n 20 || true
-    FAILED=1
-fi
+check_install demo "$ODOO_RC_DEMO" "$DB, with demo data and tests"
 
 if [[ -n "$NODEMO_PID" ]]; then
     ODOO_RC_NODEMO=0
     wait "$NODEMO_PID" || ODOO_RC_NODEMO=$?
     NODEMO_PID=""
     echo "==> install without demo data into $DB_NODEMO: exit status $ODOO_RC_NODEMO"
-    if ! bad_records "$LOG_DIR/install_nodemo.log" >"$LOG_DIR/bad_nodemo.txt"; then
-        echo "FAILED: WARNING/ERROR/CRITICAL records in the install log of $DB_NODEMO (no demo data):"
-        cat "$LOG_DIR/bad_nodemo.txt"
-        FAILED=1
-    fi
-    if [[ "$ODOO_RC_NODEMO" != 0 ]]; then
-        echo "FAILED: odoo exited with status $ODOO_RC_NODEMO (install without demo data)"
-        grep -v "^Running as user 'root'" "$LOG_DIR/install_nodemo.out" | tail -n 20 || true
-        FAILED=1
-    fi
+    check_install nodemo "$ODOO_RC_NODEMO" "$DB_NODEMO, without demo data"
 fi
 
 if [[ "$FAILED" != 0 ]]; then
