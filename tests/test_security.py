@@ -65,8 +65,18 @@ class TestBillingMilestoneAccess(BillingMilestoneCommon):
         with self.assertRaises(AccessError):
             milestones[0].unlink()
 
-    def test_project_user_reads_but_cannot_change_milestones(self):
+    def test_project_user_reads_milestones_of_project_lines_only(self):
         milestones = self._as("project_user")
+        # The order made no project nor task: nothing for a project user.
+        self.assertFalse(milestones.search([("order_id", "=", self.order.id)]))
+        self.product_scheduled.write(
+            {"service_tracking": "task_global_project", "project_id": self.project.id}
+        )
+        order = self._create_order(self.product_scheduled)
+        order.action_confirm()
+        milestones = order.order_line.billing_milestone_ids.with_user(
+            self.users["project_user"]
+        )
         self.assertEqual(milestones.mapped("amount"), [300.0, 400.0, 300.0])
         with self.assertRaises(AccessError):
             milestones[0].percent = 10
