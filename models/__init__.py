@@ -1,4 +1,5 @@
 from . import sale_billing_milestone_mixin
+from . import sale_billing_milestone_hold_mixin
 from . import sale_billing_milestone_template
 from . import sale_billing_milestone
 from . import product_template

@@ -1,5 +1,4 @@
 from odoo import api, fields, models
-from odoo.exceptions import UserError
 
 
 class AccountMove(models.Model):
@@ -9,7 +8,7 @@ class AccountMove(models.Model):
         "sale.billing.milestone",
         string="Billing Milestones",
         compute="_compute_billing_milestone_ids",
-        help="Billing milestones this invoice bills.",
+        help="Billing milestones this invoice bills, or this credit note credits.",
     )
     billing_milestone_count = fields.Integer(compute="_compute_billing_milestone_ids")
 
@@ -19,31 +18,6 @@ class AccountMove(models.Model):
             milestones = move.invoice_line_ids.billing_milestone_id
             move.billing_milestone_ids = milestones
             move.billing_milestone_count = len(milestones)
-
-    def write(self, vals):
-        if vals.get("state") in ("draft", "posted"):
-            self.filtered(
-                lambda m: m.state == "cancel"
-            )._check_billing_milestones_free()
-        res = super().write(vals)
-        if "state" in vals:
-            self.line_ids._get_billing_milestones()._sync_invoice_status()
-        return res
-
-    def _check_billing_milestones_free(self):
-        """A cancelled invoice comes back only if its milestones were not billed
-        again meanwhile."""
-        milestones = self.line_ids.billing_milestone_id
-        taken = milestones.filtered(lambda m: m.invoice_id and m.invoice_id not in self)
-        if taken:
-            raise UserError(
-                self.env._(
-                    "Billing milestone %(milestones)s is already billed on "
-                    "%(invoices)s, so this invoice cannot be reset.",
-                    milestones=", ".join(taken.mapped("display_name")),
-                    invoices=", ".join(taken.invoice_id.mapped("name")),
-                )
-            )
 
     def action_view_billing_milestones(self):
         self.ensure_one()

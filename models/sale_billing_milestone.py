@@ -1,8 +1,7 @@
-from markupsafe import Markup
 from psycopg2.errors import LockNotAvailable
 
 from odoo import api, fields, models
-from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.exceptions import UserError, ValidationError
 from odoo.osv import expression
 from odoo.tools import SQL
 from odoo.tools.misc import format_date
@@ -11,10 +10,10 @@ from ..tools.schedule import (
     ScheduleEntry,
     billable_date,
     billing_block,
-    credited_flags,
-    is_allowed_transition,
+    exact_quantity_price,
+    group_by_due_date,
+    milestone_status,
     offset_date,
-    schedule_amounts,
 )
 
 # What a processed milestone keeps as it was invoiced.
@@ -31,10 +30,24 @@ FROZEN_FIELDS = {
     "due_date",
 }
 
+# Derived from the invoices and the order line: never written by hand.
+DERIVED_FIELDS = {
+    "status",
+    "amount",
+    "invoice_line_id",
+    "invoice_id",
+    "invoice_line_ids",
+    "billable_date",
+    "expected_payment_date",
+    "partner_id",
+    "company_id",
+    "currency_id",
+}
+
 
 class SaleBillingMilestone(models.Model):
     _name = "sale.billing.milestone"
-    _inherit = "sale.billing.milestone.mixin"
+    _inherit = ["sale.billing.milestone.mixin", "sale.billing.milestone.hold.mixin"]
     _description = "Billing Milestone"
     _order = "order_id, sale_line_id, sequence, id"
     _rec_names_search = ["name", "description", "order_id"]
@@ -80,18 +93,12 @@ class SaleBillingMilestone(models.Model):
             ("processed", "Processed"),
             ("hold", "Hold"),
         ],
-        required=True,
-        default="to_process",
-        copy=False,
+        compute="_compute_status",
+        store=True,
         index=True,
-    )
-    hold_reason = fields.Char(copy=False, help="Why the milestone is on hold.")
-    hold_release_date = fields.Date(
-        copy=False,
-        help="The daily job releases the milestone from hold on this date.",
-    )
-    release_reason = fields.Char(
-        copy=False, help="Why the milestone was last released from hold."
+        help="Processed while a live invoice line bills the milestone (its invoice "
+        "draft or posted, not cancelled nor fully credited); otherwise Hold when "
+        "put on hold, To Process when not.",
     )
     project_milestone_id = fields.Many2one(
         "project.milestone",
@@ -115,11 +122,21 @@ class SaleBillingMilestone(models.Model):
         "moved by the order's payment terms.",
     )
     invoice_line_ids = fields.One2many(
-        "account.move.line", "billing_milestone_id", string="Invoice Lines"
+        "account.move.line",
+        "billing_milestone_id",
+        string="Invoice Lines",
+        help="Every invoice and credit note line that billed or credited the "
+        "milestone.",
+    )
+    invoice_line_id = fields.Many2one(
+        "account.move.line",
+        compute="_compute_invoice_line_id",
+        store=True,
+        help="The live invoice line that bills the milestone now.",
     )
     invoice_id = fields.Many2one(
         "account.move",
-        compute="_compute_invoice_id",
+        compute="_compute_invoice_line_id",
         store=True,
         index="btree_not_null",
         help="The invoice that bills the milestone now.",
@@ -187,51 +204,56 @@ class SaleBillingMilestone(models.Model):
                     line._get_due_date(billable_on) for line in term_lines
                 )
 
-    @api.depends(
-        "invoice_line_ids.parent_state", "invoice_line_ids.billing_milestone_credited"
-    )
-    def _compute_invoice_id(self):
+    @api.depends("invoice_line_ids.billing_milestone_live")
+    def _compute_invoice_line_id(self):
         for milestone in self:
-            live = milestone.invoice_line_ids.filtered(
-                lambda line: (
-                    line.parent_state != "cancel"
-                    and not line.billing_milestone_credited
-                )
+            live = milestone.invoice_line_ids.filtered("billing_milestone_live")
+            milestone.invoice_line_id = live[:1]
+            milestone.invoice_id = live[:1].move_id
+
+    @api.depends("invoice_line_id", "on_hold")
+    def _compute_status(self):
+        for milestone in self:
+            milestone.status = milestone_status(
+                bool(milestone.invoice_line_id), milestone.on_hold
             )
-            milestone.invoice_id = live[-1:].move_id
 
     @api.depends(
         "fixed_amount",
         "percent",
-        "status",
         "sequence",
+        "invoice_line_id.price_subtotal",
         "sale_line_id.price_subtotal",
         "sale_line_id.billing_milestone_ids.fixed_amount",
         "sale_line_id.billing_milestone_ids.percent",
-        "sale_line_id.billing_milestone_ids.status",
         "sale_line_id.billing_milestone_ids.sequence",
+        "sale_line_id.billing_milestone_ids.invoice_line_id.price_subtotal",
     )
     def _compute_amount(self):
         amounts = {}
         for line in self.sale_line_id:
-            milestones = line.billing_milestone_ids.sorted("sequence")
-            entries = [milestone._get_schedule_entry() for milestone in milestones]
-            amounts.update(
-                zip(
-                    milestones,
-                    schedule_amounts(
-                        line.price_subtotal, entries, line.currency_id.rounding
-                    ),
-                    strict=True,
-                )
-            )
+            amounts.update(line._get_billing_schedule_amounts())
         for milestone in self:
             milestone.amount = amounts.get(milestone, 0.0)
 
     def _get_schedule_entry(self):
         self.ensure_one()
-        frozen = self.amount if self.status == "processed" else None
-        return ScheduleEntry(self.percent, self.fixed_amount, frozen)
+        return ScheduleEntry(self.percent, self.fixed_amount, self._get_billed_amount())
+
+    def _get_billed_amount(self):
+        """Untaxed amount of the live invoice line in the order's currency, or
+        None when no invoice bills the milestone."""
+        self.ensure_one()
+        line = self.invoice_line_id
+        if not line:
+            return None
+        currency = self.currency_id or line.currency_id
+        return line.currency_id._convert(
+            line.price_subtotal,
+            currency,
+            line.company_id,
+            line.move_id.invoice_date or line.date or fields.Date.context_today(self),
+        )
 
     @api.depends(
         "status", "billable_date", "kind", "order_id.state", "order_id.contract_date"
@@ -309,8 +331,19 @@ class SaleBillingMilestone(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        # New records of a form or an order line come with what they computed.
+        given = [
+            {name: vals[name] for name in DERIVED_FIELDS.intersection(vals)}
+            for vals in vals_list
+        ]
+        vals_list = [
+            {name: value for name, value in vals.items() if name not in DERIVED_FIELDS}
+            for vals in vals_list
+        ]
         self._check_order_of_lines(vals_list)
         milestones = super().create(vals_list)
+        for milestone, values in zip(milestones, given, strict=True):
+            milestone._check_derived_values(values)
         milestones._follow_project_milestone()
         return milestones
 
@@ -344,101 +377,45 @@ class SaleBillingMilestone(models.Model):
                     "change the Order Line instead."
                 )
             )
+        derived = {name: vals[name] for name in DERIVED_FIELDS.intersection(vals)}
+        for milestone in self:
+            milestone._check_derived_values(derived)
+        vals = {name: value for name, value in vals.items() if name not in derived}
         self._check_processed_frozen(vals)
-        held, released = self.browse(), self.browse()
-        if "status" in vals:
-            self._check_status_transition(vals["status"])
-            on_hold = self.filtered(lambda m: m.status == "hold")
-            if vals["status"] == "hold":
-                held = self - on_hold
-            else:
-                released = on_hold
-            (held | released)._check_hold_change(vals)
         res = super().write(vals)
         if vals.get("project_milestone_id"):
             self._follow_project_milestone()
-        held._notify_hold(
-            self.env._("put on hold: %(reason)s", reason=vals.get("hold_reason"))
-        )
-        released._notify_hold(
-            self.env._("released: %(reason)s", reason=vals.get("release_reason"))
-        )
         return res
 
-    def _check_hold_change(self, vals):
-        """Hold and release: sales managers and billing administrators only, and
-        each with its reason."""
-        if not self:
+    def _check_derived_values(self, values):
+        """Refuse values of derived fields unless they are what the milestone
+        already has: the invoices and the order line decide them."""
+        self.ensure_one()
+        differ = sorted(
+            name for name, value in values.items() if not self._is_current(name, value)
+        )
+        if not differ:
             return
-        user = self.env.user
-        if not self.env.su and not (
-            user.has_group("sales_team.group_sale_manager")
-            or user.has_group("account.group_account_manager")
-        ):
-            raise AccessError(
-                self.env._(
-                    "Only sales managers and billing administrators can put billing "
-                    "milestones on hold or release them (milestone %(milestones)s).",
-                    milestones=", ".join(self.mapped("display_name")),
-                )
+        raise UserError(
+            self.env._(
+                'Milestone "%(milestone)s": %(fields)s cannot be written. A '
+                "milestone is Processed, for the amount of its invoice line, while "
+                "a draft or posted invoice bills it; invoice it, or cancel or credit "
+                "its invoice, and use Hold and Release to hold it.",
+                milestone=self._milestone_label(),
+                fields=", ".join(
+                    self._fields[name]._description_string(self.env) for name in differ
+                ),
             )
-        field = "hold_reason" if vals["status"] == "hold" else "release_reason"
-        if not (vals.get(field) or "").strip():
-            raise UserError(
-                self.env._(
-                    "Milestone %(milestones)s: give a %(field)s to %(action)s it.",
-                    milestones=", ".join(self.mapped("display_name")),
-                    field=self._fields[field]._description_string(self.env),
-                    action=self.env._("put on hold")
-                    if vals["status"] == "hold"
-                    else self.env._("release"),
-                )
-            )
-
-    def _notify_hold(self, what):
-        for order in self.order_id:
-            names = ", ".join(
-                self.filtered(lambda m, o=order: m.order_id == o).mapped("display_name")
-            )
-            # A manager holding a milestone may not follow the order's chatter rights.
-            order.sudo().message_post(
-                body=self.env._(
-                    "Billing milestone %(milestones)s %(what)s",
-                    milestones=names,
-                    what=what,
-                )
-            )
-
-    def _put_on_hold(self, reason, release_date=False):
-        self.write(
-            {
-                "status": "hold",
-                "hold_reason": reason,
-                "hold_release_date": release_date,
-                "release_reason": False,
-            }
         )
 
-    def _release_hold(self, reason):
-        self.write(
-            {
-                "status": "to_process",
-                "release_reason": reason,
-                "hold_release_date": False,
-            }
+    def _is_current(self, name, value):
+        field = self._fields[name]
+        if field.type == "monetary":
+            return not self.currency_id.compare_amounts(value or 0.0, self[name])
+        return field.convert_to_cache(value, self, validate=False) == (
+            field.convert_to_cache(self[name], self, validate=False)
         )
-
-    @api.model
-    def _release_expired_holds(self):
-        """Release the milestones whose hold release date has come (daily job)."""
-        expired = self.search(
-            [
-                ("status", "=", "hold"),
-                ("hold_release_date", "<=", fields.Date.context_today(self)),
-            ]
-        )
-        expired.sudo()._release_hold(self.env._("release date reached"))
-        return expired
 
     def _check_processed_frozen(self, vals):
         frozen = FROZEN_FIELDS.intersection(vals)
@@ -457,20 +434,6 @@ class SaleBillingMilestone(models.Model):
             )
         )
 
-    def _check_status_transition(self, new_status):
-        selection = dict(self._fields["status"]._description_selection(self.env))
-        for milestone in self:
-            if not is_allowed_transition(milestone.status, new_status):
-                raise UserError(
-                    self.env._(
-                        'Milestone "%(milestone)s": its Status cannot go from '
-                        "%(old)s to %(new)s.",
-                        milestone=milestone._milestone_label(),
-                        old=selection[milestone.status],
-                        new=selection[new_status],
-                    )
-                )
-
     @api.ondelete(at_uninstall=False)
     def _unlink_except_processed(self):
         processed = self.filtered(lambda m: m.status == "processed")
@@ -482,96 +445,6 @@ class SaleBillingMilestone(models.Model):
                     milestones=", ".join(m._milestone_label() for m in processed),
                 )
             )
-
-    def _sync_invoice_status(self):
-        """Processed while on a live invoice, To Process once none is left.
-
-        Called whenever an invoice line of the milestones is created, deleted,
-        cancelled, posted or credited. Credit notes reverse the oldest lines first;
-        a line they cover in full no longer counts, so the milestone can be billed
-        again. Each change of status is told in the order's chatter.
-        """
-        if not self:
-            return
-        # Every invoice and credit note line counts, also those the user may not
-        # read (a salesman sees only his own invoices).
-        lines = (
-            self.env["account.move.line"]
-            .sudo()
-            .search(
-                [
-                    "|",
-                    ("billing_milestone_id", "in", self.ids),
-                    ("reversed_billing_milestone_id", "in", self.ids),
-                ],
-                order="id",
-            )
-        )
-        changed = {}
-        credited_lines = lines.browse()
-        for milestone in self:
-            invoiced = lines.filtered(
-                lambda line, m=milestone: (
-                    line.billing_milestone_id == m and line.parent_state != "cancel"
-                )
-            )
-            credited_total = sum(
-                lines.filtered(
-                    lambda line, m=milestone: (
-                        line.reversed_billing_milestone_id == m
-                        and line.parent_state == "posted"
-                    )
-                ).mapped("price_subtotal")
-            )
-            flags = credited_flags(
-                invoiced.mapped("price_subtotal"),
-                credited_total,
-                milestone.currency_id.rounding,
-            )
-            credited_lines |= invoiced.browse(
-                line.id
-                for line, credited in zip(invoiced, flags, strict=True)
-                if credited
-            )
-            live = not all(flags)
-            status = milestone.status
-            if live and status != "processed":
-                changed[milestone] = "processed"
-            elif not live and status == "processed":
-                changed[milestone] = "to_process"
-        invoiced_lines = lines.filtered("billing_milestone_id")
-        (invoiced_lines - credited_lines).filtered(
-            "billing_milestone_credited"
-        ).billing_milestone_credited = False
-        credited_lines.filtered(
-            lambda line: not line.billing_milestone_credited
-        ).billing_milestone_credited = True
-        for status in ("processed", "to_process"):
-            self.browse(m.id for m, s in changed.items() if s == status).write(
-                {"status": status}
-            )
-        self.browse(m.id for m in changed)._notify_status_change()
-
-    def _notify_status_change(self):
-        selection = dict(self._fields["status"]._description_selection(self.env))
-        draft = self.env._("draft invoice")
-        for order in self.order_id:
-            lines = []
-            for milestone in self.filtered(lambda m, o=order: m.order_id == o):
-                status = selection[milestone.status]
-                invoice = milestone.invoice_id
-                if invoice:
-                    label = invoice.name if invoice.state == "posted" else draft
-                    status = f"{status} ({label})"
-                lines.append(
-                    self.env._(
-                        "Billing milestone %(milestone)s: %(status)s",
-                        milestone=milestone.display_name,
-                        status=status,
-                    )
-                )
-            # Whoever changed the invoice may not have write access to the order.
-            order.sudo().message_post(body=Markup("<br/>").join(lines))
 
     def _lock_for_invoicing(self, skip_locked=False):
         """Lock the milestones until the end of the transaction.
@@ -607,13 +480,32 @@ class SaleBillingMilestone(models.Model):
         locked = {row[0] for row in self.env.cr.fetchall()}
         return self.filtered(lambda m: m.id in locked)
 
+    def _get_invoice_plan(self):
+        """The invoices that bill these milestones, in the order they are made.
+
+        A list of ``(due_date, {key: milestones})``: one invoicing run per due
+        date (those without one first), and within it one invoice per value of
+        Odoo's invoice grouping keys. ``sale.order._invoice_billing_milestones``
+        creates exactly these; the batch wizard previews them.
+        """
+        plan = []
+        for due_date, milestones in group_by_due_date(self, lambda m: m.due_date):
+            invoices = {}
+            for milestone in milestones:
+                key = (due_date, *milestone.order_id._get_invoice_grouping_values())
+                invoices.setdefault(key, self.browse())
+                invoices[key] |= milestone
+            plan.append((due_date, invoices))
+        return plan
+
     def _prepare_invoice_line_values(self, base_values):
-        """The invoice line of this milestone, from its order line's values."""
+        """The invoice line of this milestone, from its order line's values: the
+        milestone's amount exactly, in every currency."""
         self.ensure_one()
         taxes = self.sale_line_id.tax_id
-        price_unit = self.amount
+        price = self.amount
         if any(taxes.mapped("price_include")):
-            price_unit = taxes.compute_all(
+            price = taxes.compute_all(
                 self.amount,
                 self.currency_id,
                 1.0,
@@ -621,34 +513,18 @@ class SaleBillingMilestone(models.Model):
                 self.partner_id,
                 handle_price_include=False,
             )["total_included"]
+        quantity, price_unit = exact_quantity_price(
+            price,
+            self.currency_id.decimal_places,
+            self.env["decimal.precision"].precision_get("Product Price"),
+        )
         return {
             **base_values,
             "name": self.display_name,
-            "quantity": 1.0,
+            "quantity": quantity,
             "price_unit": price_unit,
             "discount": 0.0,
             "billing_milestone_id": self.id,
-        }
-
-    def action_hold(self):
-        return self._action_open_hold_wizard("hold")
-
-    def action_release(self):
-        return self._action_open_hold_wizard("release")
-
-    def _action_open_hold_wizard(self, action):
-        return {
-            "type": "ir.actions.act_window",
-            "name": self.env._("Put on Hold")
-            if action == "hold"
-            else self.env._("Release from Hold"),
-            "res_model": "sale.billing.milestone.hold",
-            "view_mode": "form",
-            "target": "new",
-            "context": {
-                "default_milestone_ids": self.ids,
-                "default_action": action,
-            },
         }
 
     def _follow_project_milestone(self):

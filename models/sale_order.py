@@ -1,13 +1,23 @@
 import logging
+from collections import namedtuple
+from contextvars import ContextVar
 
 from psycopg2.errors import SerializationFailure
 
 from odoo import Command, api, fields, models
-from odoo.exceptions import UserError
-
-from ..tools.schedule import group_by_due_date
+from odoo.exceptions import AccessError, UserError
+from odoo.tools.misc import format_date
 
 _logger = logging.getLogger(__name__)
+
+# One run of ``SaleOrder._invoice_billing_milestones``: the milestones it bills,
+# their due date, and whether the orders' other lines come along.
+BillingRun = namedtuple("BillingRun", "milestones due_date whole_orders")
+
+# The run under way, for the hooks Odoo's _create_invoices calls (it passes
+# them no arguments). Not the context: that would follow every record the run
+# creates, and outlive the run.
+_billing_run = ContextVar("sale_milestone_billing_run", default=None)
 
 
 class SaleOrder(models.Model):
@@ -90,75 +100,132 @@ class SaleOrder(models.Model):
 
     # Invoicing
 
-    def _get_invoiceable_billing_milestones(self):
-        """Milestones of the orders billable on the invoicing date.
-
-        The invoicing date is today, or ``billing_date`` in the context; the
-        context key ``billing_milestone_ids`` narrows the choice further.
-        """
-        as_of = self.env.context.get("billing_date") or fields.Date.context_today(self)
-        Milestones = self.env["sale.billing.milestone"]
-        domain = [("order_id", "in", self.ids), *Milestones._get_billable_domain(as_of)]
-        if self.env.context.get("billing_milestone_ids") is not None:
-            domain.append(("id", "in", self.env.context["billing_milestone_ids"]))
-        return Milestones.search(domain)
-
     def _create_invoices(self, grouped=False, final=False, date=None):
-        """One run per due date: milestones sharing one go on the same invoices,
-        never with those of another date; the rest of the orders goes with the
-        milestones that have none, exactly as Odoo invoices it."""
-        milestones = self._get_invoiceable_billing_milestones()._lock_for_invoicing(
-            skip_locked=self.env.context.get("billing_skip_locked", False)
+        """Odoo's Create Invoice bills what is billable today, whole orders."""
+        if _billing_run.get() is not None:
+            # One run of _invoice_billing_milestones: Odoo's own invoicing.
+            return super()._create_invoices(grouped=grouped, final=final, date=date)
+        return self._invoice_billing_milestones(
+            fields.Date.context_today(self), grouped=grouped, final=final, date=date
         )
-        milestones_only = self.env.context.get("billing_milestones_only")
-        groups = dict(group_by_due_date(milestones, lambda m: m.due_date))
-        if not milestones_only:
-            groups.setdefault(None, [])
+
+    def _invoice_billing_milestones(
+        self,
+        as_of,
+        milestones=None,
+        whole_orders=True,
+        post=False,
+        skip_locked=False,
+        grouped=False,
+        final=False,
+        date=None,
+    ):
+        """The one invoicing path of the orders: Create Invoice, the batch wizard
+        and the daily job all come here.
+
+        :param as_of: milestones billable on this date are invoiced
+        :param milestones: only these (all must be billable), else all billable
+        :param whole_orders: also the orders' other lines, as Odoo invoices them
+        :param post: post the invoices
+        :param skip_locked: leave out milestones another transaction is
+            invoicing, instead of refusing
+        :return: the invoices created
+
+        Milestones sharing a due date go on the same invoices, never with those of
+        another date (``_get_invoice_plan``); the orders' other lines go with the
+        milestones without one. Nothing is invoiced when anything is refused.
+        """
+        if post and not self.env.su:
+            if not self.env.user.has_group("account.group_account_invoice"):
+                raise AccessError(
+                    self.env._("You don't have the access rights to post an invoice.")
+                )
+        billable = self._get_billable_milestones(as_of, milestones)
+        if milestones is not None and milestones - billable:
+            raise UserError(self._billing_changed_message(milestones - billable, as_of))
+        billable = billable._lock_for_invoicing(skip_locked=skip_locked)
+        runs = [
+            (due_date, self.env["sale.billing.milestone"].union(*invoices.values()))
+            for due_date, invoices in billable._get_invoice_plan()
+        ]
+        if whole_orders and (not runs or runs[0][0]):
+            runs.insert(0, (None, billable.browse()))
         moves = self.env["account.move"]
-        for due_date, group in groups.items():
-            orders = self.with_context(
-                billing_invoice_milestone_ids=[m.id for m in group],
-                billing_due_date=due_date,
-                raise_if_nothing_to_invoice=False,
+        orders = self.with_context(raise_if_nothing_to_invoice=False)
+        for due_date, run_milestones in runs:
+            token = _billing_run.set(
+                BillingRun(run_milestones, due_date, whole_orders and not due_date)
             )
-            moves |= super(SaleOrder, orders)._create_invoices(
-                grouped=grouped, final=final, date=date
-            )
+            try:
+                moves |= orders._create_invoices(
+                    grouped=grouped, final=final, date=date
+                )
+            finally:
+                _billing_run.reset(token)
         if not moves and self.env.context.get("raise_if_nothing_to_invoice", True):
             raise UserError(self._nothing_to_invoice_error_message())
+        if post:
+            moves.action_post()
         return moves
+
+    def _get_billable_milestones(self, as_of, milestones=None):
+        """Milestones of the orders billable on ``as_of``, among ``milestones``
+        when given."""
+        Milestone = self.env["sale.billing.milestone"]
+        domain = [("order_id", "in", self.ids), *Milestone._get_billable_domain(as_of)]
+        if milestones is not None:
+            domain.append(("id", "in", milestones.ids))
+        return Milestone.search(domain)
+
+    def _billing_changed_message(self, missed, as_of):
+        return self.env._(
+            "Billing milestone %(milestones)s of %(orders)s cannot be invoiced as of "
+            "%(date)s: it is not billable on that date, or it changed since it was "
+            "listed. Open Invoice Milestones again.",
+            milestones=", ".join(missed.mapped("display_name")),
+            orders=", ".join(missed.order_id.mapped("name")),
+            date=format_date(self.env, as_of),
+        )
+
+    def _get_invoice_grouping_values(self):
+        """The values of Odoo's invoice grouping keys for the order's invoice."""
+        self.ensure_one()
+        # _prepare_invoice bills the invoice address, not the order's customer.
+        values = {"partner_id": self.partner_invoice_id}
+        return tuple(
+            values[key] if key in values else self[key]
+            for key in self._get_invoice_grouping_keys()
+        )
 
     def _get_invoiceable_lines(self, final=False):
         lines = super()._get_invoiceable_lines(final)
-        milestone_ids = self.env.context.get("billing_invoice_milestone_ids")
-        if milestone_ids is None:
-            # Asked outside of _create_invoices: what would be invoiced today.
-            milestones = self._get_invoiceable_billing_milestones()
-        else:
-            milestones = self.env["sale.billing.milestone"].browse(milestone_ids)
-        billed_lines = self.order_line & milestones.sale_line_id
-        if self.env.context.get("billing_due_date") or self.env.context.get(
-            "billing_milestones_only"
-        ):
-            return billed_lines
-        others = lines - self.order_line.filtered("billing_milestone_ids")
+        run = _billing_run.get()
+        scheduled = self.order_line.filtered("billing_milestone_ids")
+        if run is None:
+            # Milestones are billed through _invoice_billing_milestones only.
+            return lines - scheduled
+        billed = scheduled & run.milestones.sale_line_id
+        if not run.whole_orders:
+            return billed
+        others = lines - scheduled
         down_payments = others.filtered("is_downpayment")
-        return (others - down_payments) | billed_lines | down_payments
+        return (others - down_payments) | billed | down_payments
 
     def _prepare_invoice(self):
         values = super()._prepare_invoice()
-        due_date = self.env.context.get("billing_due_date")
-        if due_date:
+        run = _billing_run.get()
+        if run and run.due_date:
             # The milestones' due date, not one the payment terms would compute.
             values.update(
-                {"invoice_date_due": due_date, "invoice_payment_term_id": False}
+                {"invoice_date_due": run.due_date, "invoice_payment_term_id": False}
             )
         return values
 
     def _create_account_invoices(self, invoice_vals_list, final):
         """One invoice line per billed milestone, in place of its order line's."""
-        milestone_ids = self.env.context.get("billing_invoice_milestone_ids") or []
-        milestones = self.env["sale.billing.milestone"].browse(milestone_ids)
+        run = _billing_run.get()
+        if run is None or not run.milestones:
+            return super()._create_account_invoices(invoice_vals_list, final)
         for invoice_vals in invoice_vals_list:
             commands = []
             for command in invoice_vals["invoice_line_ids"]:
@@ -170,7 +237,7 @@ class SaleOrder(models.Model):
                 del values["billing_sale_line_id"]
                 commands += [
                     Command.create(milestone._prepare_invoice_line_values(values))
-                    for milestone in milestones
+                    for milestone in run.milestones
                     if milestone.sale_line_id.id == line_id
                 ]
             invoice_vals["invoice_line_ids"] = commands
@@ -249,16 +316,14 @@ class SaleOrder(models.Model):
                 with self.env.cr.savepoint():
                     invoices = (
                         order.with_company(company)
-                        .with_context(
-                            billing_date=as_of,
-                            billing_skip_locked=True,
-                            billing_milestones_only=True,
-                            raise_if_nothing_to_invoice=False,
+                        .with_context(raise_if_nothing_to_invoice=False)
+                        ._invoice_billing_milestones(
+                            as_of,
+                            whole_orders=False,
+                            post=company.billing_milestone_auto_invoice == "post",
+                            skip_locked=True,
                         )
-                        ._create_invoices()
                     )
-                    if company.billing_milestone_auto_invoice == "post":
-                        invoices.action_post()
             except SerializationFailure:
                 # Another transaction invoiced the order since this one began:
                 # not a failure, the next call sees what it did.

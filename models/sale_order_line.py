@@ -3,7 +3,8 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.tools.float_utils import float_compare
 from odoo.tools.misc import format_amount
 
-from ..tools.schedule import PERCENT_DIGITS
+from ..tools.schedule import PERCENT_DIGITS, schedule_amounts
+from .sale_order import _billing_run
 
 
 class SaleOrderLine(models.Model):
@@ -135,8 +136,8 @@ class SaleOrderLine(models.Model):
 
     def _prepare_invoice_line(self, **optional_values):
         values = super()._prepare_invoice_line(**optional_values)
-        invoicing = self.env.context.get("billing_invoice_milestone_ids") is not None
-        if invoicing and self.billing_milestone_ids and not self.display_type:
+        run = _billing_run.get()
+        if run and self in run.milestones.sale_line_id and not self.display_type:
             # Stands for one invoice line per milestone: see _create_account_invoices.
             values["billing_sale_line_id"] = self.id
         return values
@@ -199,10 +200,11 @@ class SaleOrderLine(models.Model):
     def _check_billing_processed_amount(self):
         for line in self.filtered("billing_milestone_ids"):
             currency = line.currency_id
+            billed = {m: m._get_billed_amount() for m in line.billing_milestone_ids}
             processed = line.billing_milestone_ids.filtered(
-                lambda m: m.status == "processed"
+                lambda m, billed=billed: billed[m] is not None
             )
-            processed_amount = sum(processed.mapped("amount"))
+            processed_amount = sum(billed[m] for m in processed)
             if currency.compare_amounts(processed_amount, line.price_subtotal) > 0:
                 raise ValidationError(
                     self.env._(
@@ -223,7 +225,9 @@ class SaleOrderLine(models.Model):
             milestones = line.billing_milestone_ids
             currency = line.currency_id
             percent = sum(milestones.mapped("percent"))
-            total = sum(milestones.mapped("amount"))
+            # From what decides the amounts, not the stored ones, which the
+            # running flush may not have brought up to date yet.
+            total = sum(line._get_billing_schedule_amounts().values())
             values = {
                 "line": line.display_name,
                 "milestones": ", ".join(m._milestone_label() for m in milestones),
@@ -247,6 +251,24 @@ class SaleOrderLine(models.Model):
                         net=format_amount(self.env, line.price_subtotal, currency),
                     )
                 )
+
+    def _get_billing_schedule_amounts(self):
+        """Amount of each milestone of the line, as the schedule computes it."""
+        self.ensure_one()
+        milestones = self.billing_milestone_ids.sorted(
+            lambda m: (m.sequence, m._origin.id or 0)
+        )
+        return dict(
+            zip(
+                milestones,
+                schedule_amounts(
+                    self.price_subtotal,
+                    [milestone._get_schedule_entry() for milestone in milestones],
+                    self.currency_id.rounding,
+                ),
+                strict=True,
+            )
+        )
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_processed_milestones(self):

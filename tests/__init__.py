@@ -1,3 +1,5 @@
+from hypothesis import HealthCheck, settings
+
 from . import test_schedule_math
 from . import test_product
 from . import test_billing_schedule
@@ -12,3 +14,14 @@ from . import test_project_milestones
 from . import test_hold
 from . import test_reports_portal
 from . import test_auto_invoicing
+from . import test_ledger
+from . import test_ledger_stateful
+
+# A loaded machine generates inputs slowly and runs the ORM slowly: neither is
+# a failure of the code under test.
+settings.register_profile(
+    "sale_milestone_billing",
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.load_profile("sale_milestone_billing")

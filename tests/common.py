@@ -111,10 +111,20 @@ class BillingMilestoneCommon(TestSaleCommon):
             ]
         )
 
-    @staticmethod
-    def _mark_processed(milestones):
-        """Stands in for invoicing, which marks what it bills as processed."""
-        milestones.write({"status": "processed"})
+    @classmethod
+    def _invoice_milestones(cls, milestones, post=False):
+        """Bill ``milestones`` through the module's one invoicing path, as the
+        batch wizard does: their orders confirmed, Manual ones reached, on the
+        day the last of them becomes billable. The new invoices."""
+        orders = milestones.order_id
+        orders.filtered(lambda order: order.state in ("draft", "sent")).action_confirm()
+        milestones.filtered(
+            lambda m: m.kind == "manual" and not m.is_reached
+        ).is_reached = True
+        as_of = max(milestones.mapped("billable_date"))
+        return orders._invoice_billing_milestones(
+            as_of, milestones=milestones, whole_orders=False, post=post
+        )
 
     @contextmanager
     def assertRaisesRule(self, exception, pattern):

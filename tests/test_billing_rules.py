@@ -132,7 +132,7 @@ class TestBillingRules(BillingMilestoneCommon):
         self,
     ):
         milestone = self._milestone(percent=10)
-        self._mark_processed(milestone)
+        self._invoice_milestones(milestone)
         with self.assertRaisesRule(ValidationError, r"has a billing schedule"):
             self.line.product_id = self.product_ordinary
 
@@ -140,7 +140,7 @@ class TestBillingRules(BillingMilestoneCommon):
 
     def test_processed_milestone_cannot_be_edited(self):
         milestone = self._milestone(percent=10)
-        self._mark_processed(milestone)
+        self._invoice_milestones(milestone)
         for field, value in [
             ("percent", 20),
             ("fixed_amount", 10),
@@ -162,24 +162,26 @@ class TestBillingRules(BillingMilestoneCommon):
 
     def test_processed_milestone_description_can_be_edited(self):
         milestone = self._milestone(percent=10)
-        self._mark_processed(milestone)
+        self._invoice_milestones(milestone)
         milestone.description = "Phase 1, delivered"
         self.assertEqual(milestone.description, "Phase 1, delivered")
 
     def test_processed_milestone_cannot_be_deleted(self):
         milestone = self._milestone(percent=10)
-        self._mark_processed(milestone)
+        self._invoice_milestones(milestone)
         with self.assertRaisesRule(UserError, r"M1 is already processed and cannot"):
             milestone.unlink()
         self.assertTrue(milestone.exists())
 
     def test_line_with_processed_milestones_cannot_be_deleted(self):
-        self._mark_processed(self._milestone(percent=10))
+        self._invoice_milestones(self._milestone(percent=10), post=True)
+        self.order._action_cancel()
+        self.order.action_draft()
         with self.assertRaisesRule(UserError, r"has processed billing milestones"):
             self.line.unlink()
 
     def test_net_amount_cannot_go_below_what_is_processed(self):
-        self._mark_processed(self._milestone(fixed_amount=800))
+        self._invoice_milestones(self._milestone(fixed_amount=800))
         with self.assertRaisesRule(
             ValidationError,
             r"untaxed net amount \$\s?500.00 cannot go below the \$\s?800.00 already "
@@ -192,7 +194,7 @@ class TestBillingRules(BillingMilestoneCommon):
         m1, m2 = self._add_milestones(
             self.line, {"percent": 30}, {"name": "M2", "percent": 30}
         )
-        self._mark_processed(m1)
+        self._invoice_milestones(m1)
         m2.write({"percent": 50, "due_date": "2026-06-30"})
         self.assertEqual(m2.amount, 500.0)
         m2.unlink()
@@ -202,7 +204,7 @@ class TestBillingRules(BillingMilestoneCommon):
         order = self._create_order(self.product_scheduled, contract_date="2026-01-01")
         order.action_confirm()
         order.contract_date = "2026-01-02"
-        self._mark_processed(order.order_line.billing_milestone_ids[0])
+        self._invoice_milestones(order.order_line.billing_milestone_ids[0])
         with self.assertRaisesRule(UserError, r"Contract Date of .* is locked"):
             order.contract_date = "2026-01-05"
         self.assertEqual(str(order.contract_date), "2026-01-02")
@@ -211,18 +213,20 @@ class TestBillingRules(BillingMilestoneCommon):
 
     def test_hold_on_a_processed_milestone_is_refused(self):
         milestone = self._milestone(percent=10)
-        self._mark_processed(milestone)
+        self._invoice_milestones(milestone)
         with self.assertRaisesRule(
-            UserError, r'"M1": its Status cannot go from Processed to Hold'
+            UserError, r"M1 is already processed: it cannot be put on hold"
         ):
             milestone._put_on_hold("Customer dispute")
         self.assertEqual(milestone.status, "processed")
 
-    def test_held_milestone_cannot_be_processed(self):
+    def test_held_milestone_cannot_be_invoiced(self):
         milestone = self._milestone(percent=10)
         milestone._put_on_hold("Customer dispute")
-        with self.assertRaisesRule(UserError, r"cannot go from Hold to Processed"):
-            self._mark_processed(milestone)
+        with self.assertRaisesRule(UserError, r"M1 of .* cannot be invoiced as of"):
+            self._invoice_milestones(milestone)
+        self.assertEqual(milestone.status, "hold")
+        self.assertFalse(milestone.invoice_line_ids)
 
     # Rule 7: line changes re-compute open percent milestones, processed stay frozen
 
@@ -230,7 +234,7 @@ class TestBillingRules(BillingMilestoneCommon):
         m1, m2 = self._add_milestones(
             self.line, {"percent": 40}, {"name": "M2", "percent": 60}
         )
-        self._mark_processed(m1)
+        self._invoice_milestones(m1)
         self.line.write({"product_uom_qty": 3})
         self.assertEqual((m1.amount, m2.amount), (400.0, 1100.0))
         self.line.write({"price_unit": 400, "discount": 10})

@@ -139,7 +139,7 @@ class TestBillingSchedule(BillingMilestoneCommon):
         self.assertFalse(date_.is_billable_now)
         order.action_confirm()
         held._put_on_hold("Customer dispute")
-        self._mark_processed(processed)
+        self._invoice_milestones(processed)
         self.assertEqual(
             [days.billable_reason, manual.billable_reason],
             ["Not due until 03/15/2026", "Not reached yet"],

@@ -203,7 +203,7 @@ class TestInvoiceWizard(BillingMilestoneCommon):
             {"kind": "manual", "percent": 10},
         )
         held._put_on_hold("Customer dispute")
-        self._mark_processed(processed)
+        self._invoice_milestones(processed)
         quotation = self._create_order(partner_id=self.partner_a.id)
         self._add_milestones(
             quotation.order_line, {"kind": "date", "date": "2020-01-01", "percent": 10}
@@ -301,7 +301,7 @@ class TestInvoiceWizard(BillingMilestoneCommon):
         second._put_on_hold("Customer dispute")
         with self.assertRaisesRule(
             UserError,
-            r"^Billing milestone M2 of %s can no longer be invoiced" % order.name,
+            r"^Billing milestone M2 of %s cannot be invoiced as of" % order.name,
         ):
             wizard.action_create_invoices()
         self.assertEqual(first.status, "to_process")

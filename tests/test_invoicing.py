@@ -1,10 +1,10 @@
 from datetime import date, timedelta
 
 from freezegun import freeze_time
-from psycopg2.errors import UniqueViolation
+from psycopg2.errors import ExclusionViolation
 
 from odoo import Command, fields
-from odoo.exceptions import UserError
+from odoo.exceptions import UserError, ValidationError
 from odoo.tests import Form, tagged
 from odoo.tools import mute_logger
 
@@ -200,13 +200,10 @@ class TestInvoicing(BillingMilestoneCommon):
     def test_deleting_the_draft_invoice_returns_the_milestone(self):
         order, milestone = self._confirmed_order({"kind": "days", "percent": 50})
         invoice = self._invoice(order)
-        self.assertIn(
-            "Billing milestone M1: Processed (draft invoice)", order.message_ids[0].body
-        )
+        self.assertEqual(milestone.status, "processed")
         invoice.unlink()
         self.assertEqual(milestone.status, "to_process")
         self.assertFalse(milestone.invoice_id)
-        self.assertIn("Billing milestone M1: To Process", order.message_ids[0].body)
 
     def test_cancelled_invoice_returns_the_milestone_and_billing_it_again(self):
         order, milestone = self._confirmed_order({"kind": "days", "percent": 50})
@@ -218,7 +215,9 @@ class TestInvoicing(BillingMilestoneCommon):
         self.assertEqual(milestone.status, "to_process")
         second = self._invoice(order)
         self.assertEqual(milestone.invoice_id, second)
-        with self.assertRaisesRule(UserError, r"M1 is already billed on"):
+        with self.assertRaisesRule(
+            ValidationError, r"M1 would be billed twice, on INV/\d+/\d+, a draft"
+        ):
             first.button_draft()
         self.assertEqual(first.state, "cancel")
 
@@ -258,15 +257,19 @@ class TestInvoicing(BillingMilestoneCommon):
         order, milestone = self._confirmed_order({"kind": "days", "percent": 50})
         invoice = self._invoice(order)
         line = invoice.invoice_line_ids
-        with self.assertRaises(UniqueViolation), mute_logger("odoo.sql_db"):
+        self.env.flush_all()
+        with self.assertRaises(ExclusionViolation), mute_logger("odoo.sql_db"):
             self.env.cr.execute(
                 "INSERT INTO account_move_line (move_id, account_id, display_type, "
-                "billing_milestone_id, parent_state, company_id, journal_id, date, "
-                "currency_id, balance) SELECT move_id, account_id, display_type, "
-                "billing_milestone_id, parent_state, company_id, journal_id, date, "
-                "currency_id, balance FROM account_move_line WHERE id = %s",
+                "billing_milestone_id, billing_milestone_live, parent_state, "
+                "company_id, journal_id, date, currency_id, balance) "
+                "SELECT move_id, account_id, display_type, billing_milestone_id, "
+                "billing_milestone_live, parent_state, company_id, journal_id, "
+                "date, currency_id, balance FROM account_move_line WHERE id = %s",
                 [line.id],
             )
+            # Deferred to the commit, which tests never reach: check it now.
+            self.env.cr.execute("SET CONSTRAINTS ALL IMMEDIATE")
 
     def test_order_form_create_invoice_button(self):
         order, _milestone = self._confirmed_order({"kind": "days", "percent": 50})

@@ -135,7 +135,7 @@ class TestProjectMilestones(BillingMilestoneCommon):
         self.assertEqual(milestone.amount, 300.0)
         for values in (
             {"percent": 10},
-            {"status": "hold", "hold_reason": "No"},
+            {"on_hold": True, "hold_reason": "No"},
             {"date": "2026-01-01"},
             {"is_reached": True},
         ):

@@ -56,7 +56,7 @@ class TestReportsPortal(BillingMilestoneCommon):
         )
         cls.order.action_confirm()
         cls.held._put_on_hold("Customer dispute")
-        cls._mark_processed(cls.processed)
+        cls._invoice_milestones(cls.processed)
         cls.milestones = cls.order.billing_milestone_ids
 
     def _render_order_pdf(self, order):

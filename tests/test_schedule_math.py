@@ -10,7 +10,8 @@ from ..tools.schedule import (
     ScheduleEntry,
     billable_date,
     billing_block,
-    is_allowed_transition,
+    exact_quantity_price,
+    milestone_status,
     offset_date,
     schedule_amounts,
 )
@@ -51,11 +52,32 @@ class TestScheduleMath(BaseCase):
         self.assertIsNone(offset_date(None, 10))
         self.assertIsNone(offset_date(date(2026, 1, 1), 0))
 
-    def test_status_transitions(self):
-        self.assertTrue(is_allowed_transition("to_process", "processed"))
-        self.assertTrue(is_allowed_transition("processed", "to_process"))
-        self.assertFalse(is_allowed_transition("processed", "hold"))
-        self.assertFalse(is_allowed_transition("hold", "processed"))
+    def test_status_is_processed_while_billed_whatever_the_hold(self):
+        self.assertEqual(milestone_status(True, False), "processed")
+        self.assertEqual(milestone_status(True, True), "processed")
+        self.assertEqual(milestone_status(False, True), "hold")
+        self.assertEqual(milestone_status(False, False), "to_process")
+
+    def test_three_decimal_amount_keeps_its_last_decimal(self):
+        self.assertEqual(exact_quantity_price(333.334, 3, 2), (0.1, 3333.34))
+        self.assertEqual(exact_quantity_price(333.33, 2, 2), (1.0, 333.33))
+        self.assertEqual(exact_quantity_price(333.0, 0, 2), (1.0, 333.0))
+
+    @given(
+        st.integers(min_value=1, max_value=10**9),
+        st.sampled_from([(0, 2), (2, 2), (3, 2), (3, 3), (4, 2)]),
+    )
+    def test_quantity_times_price_is_the_amount(self, units, digits):
+        currency_digits, price_digits = digits
+        amount = units / 10**currency_digits
+        quantity, price_unit = exact_quantity_price(
+            amount, currency_digits, price_digits
+        )
+        self.assertEqual(round(price_unit, price_digits), price_unit)
+        self.assertEqual(
+            float_round(quantity * price_unit, precision_digits=currency_digits),
+            amount,
+        )
 
     def test_billing_block_order(self):
         today = date(2026, 3, 1)

@@ -11,17 +11,13 @@ PERCENT_DIGITS = 4
 # of a processed milestone, which never moves again; None for the others.
 ScheduleEntry = namedtuple("ScheduleEntry", "percent fixed_amount frozen_amount")
 
-# Status changes a milestone may go through. Processed and Hold are reached from
-# To Process only; an invoice that goes away brings Processed back to To Process.
-STATUS_TRANSITIONS = {
-    "to_process": {"processed", "hold"},
-    "hold": {"to_process"},
-    "processed": {"to_process"},
-}
 
-
-def is_allowed_transition(old_status, new_status):
-    return old_status == new_status or new_status in STATUS_TRANSITIONS[old_status]
+def milestone_status(billed, on_hold):
+    """Status of a milestone: Processed while a live invoice line bills it,
+    whatever else; otherwise Hold when held, To Process when not."""
+    if billed:
+        return "processed"
+    return "hold" if on_hold else "to_process"
 
 
 def billable_date(kind, contract_date, days, date, reached_date):
@@ -102,19 +98,17 @@ def billing_block(status, order_confirmed, kind, billable_on, today):
     return None
 
 
-def credited_flags(invoiced_amounts, credited_total, rounding):
-    """Which invoice lines of a milestone credit notes reversed in full.
+def exact_quantity_price(amount, currency_digits, price_digits):
+    """Quantity and unit price of an invoice line worth exactly ``amount``.
 
-    Credits cover the oldest lines first; a line partly covered stays billed.
+    A unit price keeps ``price_digits`` decimals (Odoo's "Product Price"
+    precision); a currency with more decimals (KWD, BHD, OMR: 3) would lose the
+    last ones. The quantity, with its own decimals, carries them instead:
+    333.334 is billed as 0.1 at 3,333.34.
     """
-    flags = []
-    remaining = credited_total
-    for amount in invoiced_amounts:
-        covered = float_compare(remaining, amount, precision_rounding=rounding) >= 0
-        flags.append(covered)
-        if covered:
-            remaining -= amount
-    return flags
+    excess = max(currency_digits - price_digits, 0)
+    scale = 10**excess
+    return 1.0 / scale, float_round(amount * scale, precision_digits=price_digits)
 
 
 def group_by_due_date(items, due_date_of):

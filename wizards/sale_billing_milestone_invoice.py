@@ -1,6 +1,5 @@
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools.misc import format_date
 
 
 class SaleBillingMilestoneInvoice(models.TransientModel):
@@ -28,6 +27,8 @@ class SaleBillingMilestoneInvoice(models.TransientModel):
         "wizard_id",
         string="Milestones",
         compute="_compute_line_ids",
+        # What the user may read, never more.
+        compute_sudo=False,
         store=True,
         readonly=False,
         precompute=True,
@@ -49,7 +50,8 @@ class SaleBillingMilestoneInvoice(models.TransientModel):
     def _default_order_ids(self):
         if self.env.context.get("active_model") != "sale.order":
             return self.env["sale.order"]
-        return self.env["sale.order"].browse(self.env.context.get("active_ids"))
+        orders = self.env["sale.order"].browse(self.env.context.get("active_ids"))
+        return orders._filtered_access("read")
 
     @api.depends("date", "partner_ids", "order_ids", "company_id")
     def _compute_line_ids(self):
@@ -77,8 +79,9 @@ class SaleBillingMilestoneInvoice(models.TransientModel):
             if len(currency) != 1:
                 currency = self.env.company.currency_id
             wizard.milestone_count = len(included)
-            wizard.invoice_count = len(
-                {line._get_invoice_grouping_key() for line in included}
+            wizard.invoice_count = sum(
+                len(invoices)
+                for _due_date, invoices in included.milestone_id._get_invoice_plan()
             )
             wizard.currency_id = currency
             wizard.amount_total = sum(
@@ -92,39 +95,34 @@ class SaleBillingMilestoneInvoice(models.TransientModel):
             )
 
     def _get_billable_milestones(self):
-        """Milestones of confirmed orders the filters let through, billable on
-        the wizard's date: the same that ``sale.order._create_invoices`` bills."""
+        """Milestones the filters let through, billable on the wizard's date:
+        those of confirmed orders the user may read, as
+        ``sale.order._invoice_billing_milestones`` bills them."""
         self.ensure_one()
         if not self.date:
             return self.env["sale.billing.milestone"]
-        filters = []
+        domain = self.env["sale.billing.milestone"]._get_billable_domain(self.date)
         if self.partner_ids:
-            filters.append(("partner_id", "child_of", self.partner_ids.ids))
+            domain.append(("partner_id", "child_of", self.partner_ids.ids))
         if self.company_id:
-            filters.append(("company_id", "=", self.company_id.id))
+            domain.append(("company_id", "=", self.company_id.id))
         if self.order_ids:
-            orders = self.order_ids.with_context(billing_date=self.date)
-            return orders._get_invoiceable_billing_milestones().filtered_domain(filters)
-        milestones = self.env["sale.billing.milestone"]
-        return milestones.search(
-            [*milestones._get_billable_domain(self.date), *filters]
-        )
+            domain.append(("order_id", "in", self.order_ids.ids))
+        return self.env["sale.billing.milestone"].search(domain)
 
     def action_create_invoices(self):
         return self._action_view_invoices(self._create_milestone_invoices())
 
     def action_create_and_post_invoices(self):
-        invoices = self._create_milestone_invoices()
-        invoices.action_post()
-        return self._action_view_invoices(invoices)
+        return self._action_view_invoices(self._create_milestone_invoices(post=True))
 
     def _action_view_invoices(self, invoices):
         """The invoices in a list, or in a form when there is one."""
         orders = invoices.invoice_line_ids.sale_line_ids.order_id
         return orders.action_view_invoice(invoices)
 
-    def _create_milestone_invoices(self):
-        """Draft invoices of the included milestones, grouped as the preview shows:
+    def _create_milestone_invoices(self, post=False):
+        """The invoices of the included milestones, as the preview shows them:
         nothing else of their orders is billed."""
         self.ensure_one()
         milestones = self.line_ids.filtered("include").milestone_id
@@ -135,21 +133,6 @@ class SaleBillingMilestoneInvoice(models.TransientModel):
                     "invoice. Tick Include on the milestones to invoice."
                 )
             )
-        invoices = milestones.order_id.with_context(
-            billing_date=self.date,
-            billing_milestone_ids=milestones.ids,
-            billing_milestones_only=True,
-        )._create_invoices()
-        missed = milestones - invoices.invoice_line_ids.billing_milestone_id
-        if missed:
-            raise UserError(
-                self.env._(
-                    "Billing milestone %(milestones)s of %(orders)s can no longer "
-                    "be invoiced as of %(date)s: it changed since the preview was "
-                    "made. Open Invoice Milestones again.",
-                    milestones=", ".join(missed.mapped("display_name")),
-                    orders=", ".join(missed.order_id.mapped("name")),
-                    date=format_date(self.env, self.date),
-                )
-            )
-        return invoices
+        return milestones.order_id._invoice_billing_milestones(
+            self.date, milestones=milestones, whole_orders=False, post=post
+        )

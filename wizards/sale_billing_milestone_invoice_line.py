@@ -61,22 +61,6 @@ class SaleBillingMilestoneInvoiceLine(models.TransientModel):
                 )
             line.invoice_key = key
 
-    def _get_invoice_grouping_key(self):
-        """The invoice the milestone lands on, as ``sale.order._create_invoices``
-        groups them: one run per due date (those without one together), then
-        Odoo's invoice grouping keys, read on the values of ``_prepare_invoice``."""
-        self.ensure_one()
-        order = self.milestone_id.order_id
-        # _prepare_invoice bills the invoice address, not the order's customer.
-        invoice_values = {"partner_id": order.partner_invoice_id}
-        return (
-            self.milestone_id.due_date or None,
-            *(
-                invoice_values[key] if key in invoice_values else order[key]
-                for key in order._get_invoice_grouping_keys()
-            ),
-        )
-
     @api.model
     def _sort_milestones(self, milestones):
         """``milestones`` in the order of their invoices (payment terms first,

@@ -1,0 +1,140 @@
+from odoo import api, fields, models
+from odoo.exceptions import AccessError, UserError
+
+
+class SaleBillingMilestoneHoldMixin(models.AbstractModel):
+    """Hold and release: an explicit flag, set and cleared only by the people
+    allowed to, each time with a reason told in the order's chatter."""
+
+    _name = "sale.billing.milestone.hold.mixin"
+    _description = "Billing Milestone Hold"
+
+    on_hold = fields.Boolean(
+        copy=False,
+        readonly=True,
+        help="A held milestone is never invoiced until it is released.",
+    )
+    hold_reason = fields.Char(copy=False, help="Why the milestone is on hold.")
+    hold_release_date = fields.Date(
+        copy=False,
+        help="The daily job releases the milestone from hold on this date.",
+    )
+    release_reason = fields.Char(
+        copy=False, help="Why the milestone was last released from hold."
+    )
+
+    def write(self, vals):
+        if "on_hold" not in vals:
+            return super().write(vals)
+        changed = self.filtered(lambda m: m.on_hold != bool(vals["on_hold"]))
+        changed._check_hold_change(vals)
+        res = super().write(vals)
+        if vals["on_hold"]:
+            what = self.env._("put on hold: %(reason)s", reason=vals["hold_reason"])
+        else:
+            what = self.env._("released: %(reason)s", reason=vals["release_reason"])
+        changed._notify_hold(what)
+        return res
+
+    def _check_hold_change(self, vals):
+        """Sales managers and billing administrators only, each time with a
+        reason, and never on a milestone already processed."""
+        if not self:
+            return
+        user = self.env.user
+        names = ", ".join(self.mapped("display_name"))
+        if not self.env.su and not (
+            user.has_group("sales_team.group_sale_manager")
+            or user.has_group("account.group_account_manager")
+        ):
+            raise AccessError(
+                self.env._(
+                    "Only sales managers and billing administrators can put billing "
+                    "milestones on hold or release them (milestone %(milestones)s).",
+                    milestones=names,
+                )
+            )
+        field = "hold_reason" if vals["on_hold"] else "release_reason"
+        if not (vals.get(field) or "").strip():
+            raise UserError(
+                self.env._(
+                    "Milestone %(milestones)s: give a %(field)s to %(action)s it.",
+                    milestones=names,
+                    field=self._fields[field]._description_string(self.env),
+                    action=self.env._("put on hold")
+                    if vals["on_hold"]
+                    else self.env._("release"),
+                )
+            )
+        processed = self.filtered(lambda m: m.status == "processed")
+        if vals["on_hold"] and processed:
+            raise UserError(
+                self.env._(
+                    "Milestone %(milestones)s is already processed: it cannot be "
+                    "put on hold.",
+                    milestones=", ".join(processed.mapped("display_name")),
+                )
+            )
+
+    def _notify_hold(self, what):
+        for order in self.order_id:
+            names = ", ".join(
+                self.filtered(lambda m, o=order: m.order_id == o).mapped("display_name")
+            )
+            # A manager holding a milestone may not follow the order's chatter rights.
+            order.sudo().message_post(
+                body=self.env._(
+                    "Billing milestone %(milestones)s %(what)s",
+                    milestones=names,
+                    what=what,
+                )
+            )
+
+    def _put_on_hold(self, reason, release_date=False):
+        self.write(
+            {
+                "on_hold": True,
+                "hold_reason": reason,
+                "hold_release_date": release_date,
+                "release_reason": False,
+            }
+        )
+
+    def _release_hold(self, reason):
+        self.write(
+            {"on_hold": False, "release_reason": reason, "hold_release_date": False}
+        )
+
+    @api.model
+    def _release_expired_holds(self):
+        """Release the milestones whose hold release date has come (daily job)."""
+        expired = self.search(
+            [
+                ("on_hold", "=", True),
+                ("hold_release_date", "<=", fields.Date.context_today(self)),
+            ]
+        )
+        # The daily job runs as OdooBot, which holds no sales manager group.
+        expired.sudo()._release_hold(self.env._("release date reached"))
+        return expired
+
+    def action_hold(self):
+        return self._action_open_hold_wizard("hold")
+
+    def action_release(self):
+        return self._action_open_hold_wizard("release")
+
+    def _action_open_hold_wizard(self, action):
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Put on Hold")
+            if action == "hold"
+            else self.env._("Release from Hold"),
+            "res_model": "sale.billing.milestone.hold",
+            "view_mode": "form",
+            "target": "new",
+            "context": {
+                "default_milestone_ids": self.ids,
+                "default_action": action,
+            },
+        }
