@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Side-by-side benchmark of Odoo's own milestone invoicing and billing schedules:
+#
+#   bash scripts/benchmark.sh [OPTIONS]        # about 2.5 minutes on 2 cores
+#   bash scripts/benchmark.sh --daily-sizes 1000,5000,10000 --json .benchmarks/big.json
+#
+# Checks Odoo 18.0 and PostgreSQL, links the checkout into a scratch addons
+# directory, then runs scripts/benchmark.py, which creates a throwaway database
+# (dropped at the end unless --keep-db), measures and prints the figures and
+# the goals of issue 8.  Options: bash scripts/benchmark.sh --help.
+#
+# Environment: PYTHON, ODOO_ADDONS_PATH, PG* (see scripts/lib.sh).
+set -euo pipefail
+
+# shellcheck source=scripts/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+smb_check_odoo
+smb_check_postgres
+
+WORK="$(mktemp -d "${TMPDIR:-/tmp}/smb_bench.XXXXXX")"
+trap 'rm -rf "$WORK"' EXIT
+smb_link_addon "$WORK/addons"
+ODOO_PATH="$(smb_odoo_addons_path)"
+
+env TZ=UTC "$PYTHON" "$REPO_ROOT/scripts/benchmark.py" \
+    --addons-path="$WORK/addons${ODOO_PATH:+,$ODOO_PATH}" "$@"
