@@ -34,7 +34,7 @@ class TestLedgerStateMachine(LedgerCase):
 
         class Ledger(RuleBasedStateMachine):
             def __init__(self):
-                super().__init__()
+                RuleBasedStateMachine.__init__(self)
                 self.savepoint = test.env.cr.savepoint()
                 self.order, self.m1, self.m2 = test._order()
                 self.milestones = self.m1 | self.m2
