@@ -8,6 +8,7 @@ from . import sale_order
 from . import sale_order_line
 from . import account_move
 from . import account_move_line
+from . import account_analytic_distribution_model
 from . import project_milestone
 from . import res_company
 from . import res_config_settings
