@@ -11,8 +11,9 @@ from odoo.tools.misc import format_date
 _logger = logging.getLogger(__name__)
 
 # One run of ``SaleOrder._invoice_billing_milestones``: the milestones it bills,
-# their due date, and whether the orders' other lines come along.
-BillingRun = namedtuple("BillingRun", "milestones due_date whole_orders")
+# their due date, whether the orders' other lines come along, and the analytic
+# distributions looked up for its invoice lines.
+BillingRun = namedtuple("BillingRun", "milestones due_date whole_orders analytic_cache")
 
 # The run under way, for the hooks Odoo's _create_invoices calls (it passes
 # them no arguments). Not the context: that would follow every record the run
@@ -154,7 +155,7 @@ class SaleOrder(models.Model):
         orders = self.with_context(raise_if_nothing_to_invoice=False)
         for due_date, run_milestones in runs:
             token = _billing_run.set(
-                BillingRun(run_milestones, due_date, whole_orders and not due_date)
+                BillingRun(run_milestones, due_date, whole_orders and not due_date, {})
             )
             try:
                 moves |= orders._create_invoices(
@@ -301,55 +302,73 @@ class SaleOrder(models.Model):
         )
 
     def _auto_invoice_billing_milestones(self, as_of):
-        """Invoice the milestones of each order billable on ``as_of``, and post
-        the invoices if its company says so.
+        """Invoice the milestones of the orders billable on ``as_of``, one
+        invoice per order and due date, and post them if the company says so.
 
-        Each order is invoiced in a savepoint: one that fails is rolled back
-        whole, logged and told in its chatter, and the others go on. Return the
-        orders invoiced and the orders that failed; an order another
-        transaction is invoicing is in neither.
+        The orders of a company are invoiced together, in one savepoint. When
+        that fails they are invoiced one by one, each in its own savepoint: the
+        one that fails is rolled back whole, logged and told in its chatter,
+        and the others go on. Return the orders invoiced and the orders that
+        failed; an order another transaction is invoicing is in neither.
         """
         invoiced, failed = self.browse(), self.browse()
-        for order in self:
-            company = order.company_id
+        for company in self.company_id:
+            orders = self.filtered(lambda order, c=company: order.company_id == c)
             try:
-                with self.env.cr.savepoint():
-                    invoices = (
-                        order.with_company(company)
-                        .with_context(raise_if_nothing_to_invoice=False)
-                        ._invoice_billing_milestones(
-                            as_of,
-                            whole_orders=False,
-                            post=company.billing_milestone_auto_invoice == "post",
-                            skip_locked=True,
-                        )
-                    )
-            except SerializationFailure:
-                # Another transaction invoiced the order since this one began:
-                # not a failure, the next call sees what it did.
+                invoiced |= orders._auto_invoice_in_savepoint(as_of)
+                continue
+            except Exception:  # noqa: BLE001 - tried again order by order below
                 _logger.info(
-                    "Billing milestones of %s changed meanwhile, left for later",
-                    order.name,
+                    "Automatic invoicing of %s orders failed together, trying them "
+                    "one by one",
+                    len(orders),
                 )
-            except Exception as error:
-                # A user error is the order's business; anything else is a bug
-                # whose traceback is needed.
-                _logger.warning(
-                    "Automatic invoicing of the billing milestones of %s failed: %s",
-                    order.name,
-                    error,
-                    exc_info=not isinstance(error, UserError),
-                )
-                order.message_post(
-                    body=self.env._(
-                        "Automatic invoicing of the billing milestones failed, "
-                        "nothing was invoiced: %(error)s",
-                        error=str(error),
+            for order in orders:
+                try:
+                    invoiced |= order._auto_invoice_in_savepoint(as_of)
+                except SerializationFailure:
+                    # Another transaction invoiced the order since this one
+                    # began: not a failure, the next call sees what it did.
+                    _logger.info(
+                        "Billing milestones of %s changed meanwhile, left for later",
+                        order.name,
                     )
-                )
-                failed |= order
-            else:
-                if invoices:
-                    invoiced |= order
+                except Exception as error:  # noqa: BLE001 - the order's failure
+                    order._notify_auto_invoice_failure(error)
+                    failed |= order
         failed.billing_auto_invoice_failed_date = as_of
         return invoiced, failed
+
+    def _auto_invoice_in_savepoint(self, as_of):
+        """The orders (of one company) invoiced in a savepoint: those invoiced."""
+        company = self.company_id
+        with self.env.cr.savepoint():
+            invoices = (
+                self.with_company(company)
+                .with_context(raise_if_nothing_to_invoice=False)
+                ._invoice_billing_milestones(
+                    as_of,
+                    whole_orders=False,
+                    post=company.billing_milestone_auto_invoice == "post",
+                    skip_locked=True,
+                    grouped=True,
+                )
+            )
+        return invoices.invoice_line_ids.sale_line_ids.order_id & self
+
+    def _notify_auto_invoice_failure(self, error):
+        # A user error is the order's business; anything else is a bug whose
+        # traceback is needed.
+        _logger.warning(
+            "Automatic invoicing of the billing milestones of %s failed: %s",
+            self.name,
+            error,
+            exc_info=not isinstance(error, UserError),
+        )
+        self.message_post(
+            body=self.env._(
+                "Automatic invoicing of the billing milestones failed, nothing "
+                "was invoiced: %(error)s",
+                error=str(error),
+            )
+        )
