@@ -3,7 +3,7 @@ from datetime import date
 from freezegun import freeze_time
 
 from odoo import Command
-from odoo.tests import tagged, warmup
+from odoo.tests import tagged
 
 from .common import BillingMilestoneCommon
 
@@ -199,24 +199,3 @@ class TestInvoicingFlows(BillingMilestoneCommon):
         )
         self.assertEqual(receivable.amount_currency, 611.48)
         self.assertEqual(receivable.balance, 1222.96)
-
-    @warmup
-    def test_invoicing_cost_does_not_grow_with_milestones(self):
-        """Same query budget for 1 and 20 milestones: a query per milestone
-        would make the second block fail."""
-        orders = self.env["sale.order"]
-        for count in (1, 20):
-            order = self._create_order(price=2000)
-            self._add_milestones(
-                order.order_line,
-                *[{"kind": "days", "days": 0, "percent": 5} for _ in range(count)],
-            )
-            orders |= order
-        orders.action_confirm()
-        one, twenty = orders
-        with self.assertQueryCount(80):
-            one._create_invoices()
-        with self.assertQueryCount(80):
-            twenty._create_invoices()
-        self.assertEqual(len(twenty.invoice_ids.invoice_line_ids), 20)
-        self.assertEqual(twenty.invoice_ids.amount_untaxed, 2000)
