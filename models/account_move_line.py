@@ -1,3 +1,5 @@
+from collections import defaultdict
+
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL
@@ -67,22 +69,27 @@ class AccountMoveLine(models.Model):
         "move_id.reversal_move_ids.line_ids.price_subtotal",
     )
     def _compute_billing_live(self):
-        for line in self:
-            if not line.billing_milestone_id or line.move_type != "out_invoice":
-                line.billing_credited_amount = 0.0
-                line.billing_milestone_live = False
-                continue
-            credits = line.move_id.reversal_move_ids.line_ids.filtered(
-                lambda credit, m=line.billing_milestone_id: (
-                    credit.billing_milestone_id == m
-                    and credit.move_type == "out_refund"
-                    and credit.parent_state == "posted"
-                )
-            )
-            credited = sum(credits.mapped("price_subtotal"))
-            line.billing_credited_amount = credited
+        billing = self.filtered(
+            lambda line: line.billing_milestone_id and line.move_type == "out_invoice"
+        )
+        (self - billing).update(
+            {"billing_credited_amount": 0.0, "billing_milestone_live": False}
+        )
+        # Posted credit notes of each invoice: what they give back per milestone.
+        credited = defaultdict(float)
+        for credit in billing.move_id.reversal_move_ids.line_ids:
+            if credit.billing_milestone_id and credit.move_type == "out_refund":
+                if credit.parent_state == "posted":
+                    key = (
+                        credit.move_id.reversed_entry_id,
+                        credit.billing_milestone_id,
+                    )
+                    credited[key] += credit.price_subtotal
+        for line in billing:
+            amount = credited[line.move_id, line.billing_milestone_id]
+            line.billing_credited_amount = amount
             line.billing_milestone_live = line.parent_state != "cancel" and (
-                line.currency_id.compare_amounts(credited, line.price_subtotal) < 0
+                line.currency_id.compare_amounts(amount, line.price_subtotal) < 0
             )
 
     @api.constrains("billing_milestone_live", "billing_milestone_id")

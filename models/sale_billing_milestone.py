@@ -248,6 +248,8 @@ class SaleBillingMilestone(models.Model):
         if not line:
             return None
         currency = self.currency_id or line.currency_id
+        if currency == line.currency_id:
+            return line.price_subtotal
         return line.currency_id._convert(
             line.price_subtotal,
             currency,

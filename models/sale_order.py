@@ -1,5 +1,5 @@
 import logging
-from collections import namedtuple
+from collections import defaultdict, namedtuple
 from contextvars import ContextVar
 
 from psycopg2.errors import SerializationFailure
@@ -227,6 +227,9 @@ class SaleOrder(models.Model):
         run = _billing_run.get()
         if run is None or not run.milestones:
             return super()._create_account_invoices(invoice_vals_list, final)
+        milestones_of_line = defaultdict(list)
+        for milestone in run.milestones:
+            milestones_of_line[milestone.sale_line_id.id].append(milestone)
         for invoice_vals in invoice_vals_list:
             commands = []
             for command in invoice_vals["invoice_line_ids"]:
@@ -238,8 +241,7 @@ class SaleOrder(models.Model):
                 del values["billing_sale_line_id"]
                 commands += [
                     Command.create(milestone._prepare_invoice_line_values(values))
-                    for milestone in run.milestones
-                    if milestone.sale_line_id.id == line_id
+                    for milestone in milestones_of_line[line_id]
                 ]
             invoice_vals["invoice_line_ids"] = commands
         return super()._create_account_invoices(invoice_vals_list, final)
