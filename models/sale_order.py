@@ -37,6 +37,37 @@ class SaleOrder(models.Model):
     has_processed_billing_milestone = fields.Boolean(
         compute="_compute_billing_milestones"
     )
+    billing_scheduled_amount = fields.Monetary(
+        string="Scheduled",
+        compute="_compute_billing_progress",
+        help="Untaxed amount the billing schedules of the order cover.",
+    )
+    billing_invoiced_amount = fields.Monetary(
+        string="Invoiced",
+        compute="_compute_billing_progress",
+        help="Untaxed amount of the milestones a draft or posted invoice bills.",
+    )
+    billing_paid_amount = fields.Monetary(
+        string="Paid",
+        compute="_compute_billing_progress",
+        help="Untaxed amount of the milestones whose invoice is paid.",
+    )
+    billing_remaining_amount = fields.Monetary(
+        string="Remaining",
+        compute="_compute_billing_progress",
+        help="Untaxed amount of the scheduled lines not invoiced yet.",
+    )
+    billing_billable_amount = fields.Monetary(
+        string="Billable Now",
+        compute="_compute_billing_progress",
+        help="Untaxed amount of the milestones Create Invoice would bill today.",
+    )
+    billing_progress = fields.Float(
+        string="% Billed",
+        compute="_compute_billing_progress",
+        aggregator=None,
+        help="Share of the scheduled lines' untaxed amount invoiced so far.",
+    )
     billing_auto_invoice_failed_date = fields.Date(
         string="Automatic Invoicing Failed On",
         copy=False,
@@ -60,6 +91,33 @@ class SaleOrder(models.Model):
             )
             order.has_processed_billing_milestone = bool(
                 counts.get((order.id, "processed"))
+            )
+
+    @api.depends(
+        "order_line.billing_scheduled_amount",
+        "order_line.billing_invoiced_amount",
+        "order_line.billing_paid_amount",
+        "order_line.billing_remaining_amount",
+        "order_line.billing_billable_amount",
+    )
+    @api.depends_context("tz")
+    def _compute_billing_progress(self):
+        for order in self:
+            lines = order.order_line.filtered("billing_milestone_ids")
+            totals = {
+                name: sum(lines.mapped(name))
+                for name in (
+                    "billing_scheduled_amount",
+                    "billing_invoiced_amount",
+                    "billing_paid_amount",
+                    "billing_remaining_amount",
+                    "billing_billable_amount",
+                )
+            }
+            order.update(totals)
+            net = sum(lines.mapped("price_subtotal"))
+            order.billing_progress = (
+                100.0 * totals["billing_invoiced_amount"] / net if net else 0.0
             )
 
     def write(self, vals):

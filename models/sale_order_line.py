@@ -35,6 +35,27 @@ class SaleOrderLine(models.Model):
         compute="_compute_billing_totals",
         help="Untaxed amount of the milestones that can be invoiced today.",
     )
+    billing_invoiced_amount = fields.Monetary(
+        string="Invoiced",
+        compute="_compute_billing_totals",
+        help="Untaxed amount of the milestones a draft or posted invoice bills.",
+    )
+    billing_paid_amount = fields.Monetary(
+        string="Paid",
+        compute="_compute_billing_totals",
+        help="Untaxed amount of the milestones whose invoice is paid.",
+    )
+    billing_remaining_amount = fields.Monetary(
+        string="Remaining",
+        compute="_compute_billing_totals",
+        help="Untaxed amount of the line not invoiced yet.",
+    )
+    billing_progress = fields.Float(
+        string="% Billed",
+        compute="_compute_billing_totals",
+        aggregator=None,
+        help="Share of the line's untaxed amount invoiced so far.",
+    )
 
     is_billing_milestone_line = fields.Boolean(
         compute="_compute_is_billing_milestone_line",
@@ -75,15 +96,30 @@ class SaleOrderLine(models.Model):
         "billing_milestone_ids.amount",
         "billing_milestone_ids.status",
         "billing_milestone_ids.billable_date",
+        "billing_milestone_ids.invoice_payment_state",
     )
+    @api.depends_context("tz")
     def _compute_billing_totals(self):
         for line in self:
             milestones = line.billing_milestone_ids
+            invoiced = milestones.filtered(lambda m: m.status == "processed")
+            paid = invoiced.filtered(
+                lambda m: m.invoice_payment_state in ("paid", "in_payment")
+            )
             scheduled = sum(milestones.mapped("amount"))
+            invoiced_amount = sum(invoiced.mapped("amount"))
             line.billing_scheduled_amount = scheduled
             line.billing_unscheduled_amount = line.price_subtotal - scheduled
             line.billing_billable_amount = sum(
                 milestones.filtered("is_billable_now").mapped("amount")
+            )
+            line.billing_invoiced_amount = invoiced_amount
+            line.billing_paid_amount = sum(paid.mapped("amount"))
+            line.billing_remaining_amount = line.price_subtotal - invoiced_amount
+            line.billing_progress = (
+                100.0 * invoiced_amount / line.price_subtotal
+                if line.price_subtotal
+                else 0.0
             )
 
     def _get_billing_share(self, milestones):

@@ -517,3 +517,39 @@ class TestOneInvoicingPath(LedgerCase):
         invoice = self._invoice(order)
         self.assertEqual(invoice.amount_untaxed, 400.0)
         self.assertBilledOnce(m1, invoice)
+
+
+@tagged("post_install", "-at_install")
+class TestBillingProgress(LedgerCase):
+    """Scheduled, invoiced, paid, remaining and % billed follow the ledger."""
+
+    def test_progress_follows_invoices_and_payments(self):
+        order, m1, m2 = self._order()
+        order.order_line = [
+            Command.create({"product_id": self.product_ordinary.id, "price_unit": 100})
+        ]
+        line = order.order_line.filtered("billing_milestone_ids")
+        self.assertEqual(
+            (order.billing_scheduled_amount, order.billing_billable_amount), (1000, 300)
+        )
+        self.assertEqual(
+            (order.billing_invoiced_amount, order.billing_progress), (0, 0)
+        )
+        invoice = self._invoice(order)
+        self.assertEqual(
+            (line.billing_invoiced_amount, line.billing_paid_amount), (300, 0)
+        )
+        self.assertEqual(line.billing_remaining_amount, 700)
+        self.assertEqual(order.billing_progress, 30.0)
+        self.assertEqual(order.billing_billable_amount, 0)
+        invoice.action_post()
+        self._pay(invoice)
+        self.assertEqual(order.billing_paid_amount, 300)
+        m2.action_reach()
+        self.assertEqual(order.billing_billable_amount, 700)
+        credit_note = self._reverse(invoice)
+        credit_note.action_post()
+        self.assertEqual(
+            (order.billing_invoiced_amount, order.billing_progress), (0, 0)
+        )
+        self.assertEqual(order.billing_billable_amount, 1000)
