@@ -12,6 +12,7 @@ from ..tools.schedule import (
     billing_block,
     exact_quantity_price,
     group_by_due_date,
+    latest_date,
     milestone_status,
     offset_date,
 )
@@ -24,6 +25,9 @@ FROZEN_FIELDS = {
     "date",
     "is_reached",
     "reached_date",
+    "latest_kind",
+    "latest_days",
+    "latest_date",
     "fixed_amount",
     "percent",
     "due_days",
@@ -79,7 +83,8 @@ class SaleBillingMilestone(models.Model):
     billable_date = fields.Date(
         compute="_compute_billable_date",
         store=True,
-        help="Contract date plus the days, the fixed date, or the date reached.",
+        help="Contract date plus the days, the fixed date, or the date reached "
+        "(or the At the Latest date, whichever comes first).",
     )
     amount = fields.Monetary(
         compute="_compute_amount",
@@ -171,16 +176,37 @@ class SaleBillingMilestone(models.Model):
             else:
                 milestone.reached_date = False
 
-    @api.depends("kind", "days", "date", "reached_date", "order_id.contract_date")
+    @api.depends(
+        "kind",
+        "days",
+        "date",
+        "reached_date",
+        "latest_kind",
+        "latest_days",
+        "latest_date",
+        "order_id.contract_date",
+    )
     def _compute_billable_date(self):
         for milestone in self:
+            contract_date = milestone.order_id.contract_date
             milestone.billable_date = billable_date(
                 milestone.kind,
-                milestone.order_id.contract_date,
+                contract_date,
                 milestone.days,
                 milestone.date,
                 milestone.reached_date,
+                milestone._get_latest_date(),
             )
+
+    def _get_latest_date(self):
+        """The date a Manual milestone becomes billable, reached or not."""
+        self.ensure_one()
+        return latest_date(
+            self.latest_kind,
+            self.order_id.contract_date,
+            self.latest_days,
+            self.latest_date,
+        )
 
     @api.depends("billable_date", "due_days")
     def _compute_due_date(self):
@@ -258,7 +284,12 @@ class SaleBillingMilestone(models.Model):
         )
 
     @api.depends(
-        "status", "billable_date", "kind", "order_id.state", "order_id.contract_date"
+        "status",
+        "billable_date",
+        "kind",
+        "is_reached",
+        "order_id.state",
+        "order_id.contract_date",
     )
     @api.depends_context("tz")
     def _compute_billable_now(self):
@@ -279,7 +310,12 @@ class SaleBillingMilestone(models.Model):
                 today,
             )
             milestone.is_billable_now = not block
-            if block == "not_due":
+            if block == "not_due" and milestone.kind == "manual":
+                milestone.billable_reason = self.env._(
+                    "Not reached yet; billable on %(date)s at the latest",
+                    date=format_date(self.env, milestone.billable_date),
+                )
+            elif block == "not_due":
                 milestone.billable_reason = self.env._(
                     "Not due until %(date)s",
                     date=format_date(self.env, milestone.billable_date),

@@ -38,6 +38,28 @@ class SaleBillingMilestoneMixin(models.AbstractModel):
         help="Percent of the line's untaxed net amount to invoice. "
         "Set either this or a fixed amount.",
     )
+    latest_kind = fields.Selection(
+        selection=[
+            ("none", "No"),
+            ("days", "Days after Contract"),
+            ("date", "On a Date"),
+        ],
+        string="At the Latest",
+        required=True,
+        default="none",
+        help="A Manual milestone becomes billable once reached or, at the latest, "
+        "a number of days after the contract date or on a date: whichever comes "
+        "first.",
+    )
+    latest_days = fields.Integer(
+        string="At the Latest (days)",
+        help="Days after the contract date on which a Manual milestone becomes "
+        "billable, reached or not.",
+    )
+    latest_date = fields.Date(
+        string="At the Latest (date)",
+        help="Date on which a Manual milestone becomes billable, reached or not.",
+    )
     due_days = fields.Integer(
         string="Due after (days)",
         help="Invoice due date, in days after the billable date. "
@@ -97,6 +119,39 @@ class SaleBillingMilestoneMixin(models.AbstractModel):
                     self.env._(
                         'Milestone "%(milestone)s": a Date milestone needs a Date.',
                         milestone=milestone._milestone_label(),
+                    )
+                )
+
+    @api.constrains("kind", "latest_kind", "latest_days", "latest_date")
+    def _check_latest(self):
+        for milestone in self:
+            label = milestone._milestone_label()
+            if milestone.latest_kind == "none":
+                continue
+            if milestone.kind != "manual":
+                raise ValidationError(
+                    self.env._(
+                        'Milestone "%(milestone)s": only a Manual milestone has an '
+                        "At the Latest date; a Days or Date milestone is billable "
+                        "on its own date.",
+                        milestone=label,
+                    )
+                )
+            if milestone.latest_kind == "days" and milestone.latest_days < 0:
+                raise ValidationError(
+                    self.env._(
+                        'Milestone "%(milestone)s": At the Latest (days) must be 0 '
+                        "or more (got %(days)s).",
+                        milestone=label,
+                        days=milestone.latest_days,
+                    )
+                )
+            if milestone.latest_kind == "date" and not milestone.latest_date:
+                raise ValidationError(
+                    self.env._(
+                        'Milestone "%(milestone)s": At the Latest on a date needs '
+                        "its At the Latest (date).",
+                        milestone=label,
                     )
                 )
 

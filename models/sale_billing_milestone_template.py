@@ -56,4 +56,7 @@ class SaleBillingMilestoneTemplate(models.Model):
             "fixed_amount": fixed_amount,
             "percent": self.percent,
             "due_days": self.due_days,
+            "latest_kind": self.latest_kind,
+            "latest_days": self.latest_days,
+            "latest_date": self.latest_date,
         }

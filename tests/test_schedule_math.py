@@ -11,6 +11,7 @@ from ..tools.schedule import (
     billable_date,
     billing_block,
     exact_quantity_price,
+    latest_date,
     milestone_status,
     offset_date,
     schedule_amounts,
@@ -46,6 +47,22 @@ class TestScheduleMath(BaseCase):
         self.assertEqual(
             billable_date("manual", None, 0, None, date(2026, 5, 5)), date(2026, 5, 5)
         )
+
+    def test_manual_milestone_is_billable_reached_or_at_the_latest(self):
+        reached, latest = date(2026, 5, 5), date(2026, 4, 1)
+        self.assertEqual(
+            billable_date("manual", None, 0, None, reached, latest), latest
+        )
+        self.assertEqual(billable_date("manual", None, 0, None, None, latest), latest)
+        self.assertEqual(
+            billable_date("manual", None, 0, None, date(2026, 3, 1), latest),
+            date(2026, 3, 1),
+        )
+        self.assertEqual(
+            latest_date("days", date(2026, 1, 31), 30, None), date(2026, 3, 2)
+        )
+        self.assertIsNone(latest_date("days", None, 30, None))
+        self.assertIsNone(latest_date("none", date(2026, 1, 31), 30, None))
 
     def test_offset_date(self):
         self.assertEqual(offset_date(date(2026, 1, 1), 10), date(2026, 1, 11))

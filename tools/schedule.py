@@ -20,13 +20,26 @@ def milestone_status(billed, on_hold):
     return "hold" if on_hold else "to_process"
 
 
-def billable_date(kind, contract_date, days, date, reached_date):
-    """The date from which a milestone may be invoiced, or None if not known yet."""
+def billable_date(kind, contract_date, days, date, reached_date, latest=None):
+    """The date from which a milestone may be invoiced, or None if not known yet.
+
+    A Manual milestone with a ``latest`` date is billable when reached or on
+    that date, whichever comes first.
+    """
     if kind == "days":
         return contract_date + timedelta(days=days) if contract_date else None
     if kind == "date":
         return date or None
-    return reached_date or None
+    return min(filter(None, (reached_date, latest)), default=None)
+
+
+def latest_date(latest_kind, contract_date, latest_days, latest_date_):
+    """The "at the latest" date of a Manual milestone, or None."""
+    if latest_kind == "days":
+        return contract_date + timedelta(days=latest_days) if contract_date else None
+    if latest_kind == "date":
+        return latest_date_ or None
+    return None
 
 
 def offset_date(base_date, days):
