@@ -152,6 +152,29 @@ class SaleBillingMilestone(models.Model):
     invoice_payment_state = fields.Selection(
         related="invoice_id.payment_state", string="Payment Status"
     )
+    effective_percent = fields.Float(
+        string="Effective %",
+        compute="_compute_effective_percent",
+        digits=(16, 2),
+        aggregator=None,
+        help="What the amount is, in percent of the line's untaxed net amount now: "
+        "a processed milestone keeps the amount it was billed for, and the last "
+        "open percent milestone takes the remainder of a complete schedule.",
+    )
+    customer_status = fields.Selection(
+        selection=[
+            ("upcoming", "Upcoming"),
+            ("invoiced", "Invoiced"),
+            ("paid", "Paid"),
+        ],
+        compute="_compute_customer_wording",
+        help="The status as the customer reads it on the portal and the PDF.",
+    )
+    customer_trigger = fields.Char(
+        string="When",
+        compute="_compute_customer_wording",
+        help="When the milestone is billed, in the customer's words.",
+    )
     is_billable_now = fields.Boolean(
         string="Billable Now",
         compute="_compute_billable_now",
@@ -261,6 +284,61 @@ class SaleBillingMilestone(models.Model):
             amounts.update(line._get_billing_schedule_amounts())
         for milestone in self:
             milestone.amount = amounts.get(milestone, 0.0)
+
+    @api.depends("amount", "sale_line_id.price_subtotal")
+    def _compute_effective_percent(self):
+        for milestone in self:
+            net = milestone.sale_line_id.price_subtotal
+            milestone.effective_percent = 100.0 * milestone.amount / net if net else 0.0
+
+    @api.depends(
+        "status",
+        "invoice_payment_state",
+        "kind",
+        "days",
+        "date",
+        "latest_kind",
+        "latest_days",
+        "latest_date",
+        "name",
+        "description",
+    )
+    def _compute_customer_wording(self):
+        for milestone in self:
+            if milestone.status != "processed":
+                milestone.customer_status = "upcoming"
+            elif milestone.invoice_payment_state in ("paid", "in_payment"):
+                milestone.customer_status = "paid"
+            else:
+                milestone.customer_status = "invoiced"
+            milestone.customer_trigger = milestone._get_customer_trigger()
+
+    def _get_customer_trigger(self):
+        """When the milestone is billed, as a customer reads it."""
+        self.ensure_one()
+        if self.kind == "days":
+            if not self.days:
+                return self.env._("At signature")
+            return self.env._("%(days)s days after signature", days=self.days)
+        if self.kind == "date":
+            return self.env._("On %(date)s", date=format_date(self.env, self.date))
+        when = self.env._(
+            "When %(milestone)s is reached",
+            milestone=self.description or self.name,
+        )
+        if self.latest_kind == "days":
+            return self.env._(
+                "%(when)s, or %(days)s days after signature at the latest",
+                when=when,
+                days=self.latest_days,
+            )
+        if self.latest_kind == "date":
+            return self.env._(
+                "%(when)s, or on %(date)s at the latest",
+                when=when,
+                date=format_date(self.env, self.latest_date),
+            )
+        return when
 
     def _get_schedule_entry(self):
         self.ensure_one()

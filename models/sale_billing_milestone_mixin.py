@@ -35,6 +35,8 @@ class SaleBillingMilestoneMixin(models.AbstractModel):
     )
     percent = fields.Float(
         digits=(16, PERCENT_DIGITS),
+        # A sum of percents across lines or orders means nothing.
+        aggregator=None,
         help="Percent of the line's untaxed net amount to invoice. "
         "Set either this or a fixed amount.",
     )

@@ -309,18 +309,25 @@ class SaleOrder(models.Model):
         waiting = self.billing_milestone_ids.filtered(lambda m: not m.is_billable_now)
         if not waiting:
             return message
-        reasons = "\n".join(
-            self.env._(
-                "   \u2022 %(order)s, %(milestone)s: %(reason)s",
-                order=milestone.order_id.name,
-                milestone=milestone.display_name,
-                reason=milestone.billable_reason,
-            )
-            for milestone in waiting
+        reasons = self.env._(
+            "Nothing to invoice yet. Billing milestones not billable now:\n%(reasons)s",
+            reasons="\n".join(
+                self.env._(
+                    "   \u2022 %(order)s, %(milestone)s: %(reason)s",
+                    order=milestone.order_id.name,
+                    milestone=milestone.display_name,
+                    reason=milestone.billable_reason,
+                )
+                for milestone in waiting
+            ),
         )
-        return message + self.env._(
-            "\nBilling milestones not billable now:\n%(reasons)s\n", reasons=reasons
+        other_lines = self.order_line.filtered(
+            lambda line: not line.display_type and not line.billing_milestone_ids
         )
+        if not other_lines:
+            # Odoo's advice (deliver, or switch to prepaid) is wrong for schedules.
+            return reasons
+        return reasons + "\n\n" + message
 
     # Automatic invoicing
 

@@ -3,7 +3,7 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.tools.float_utils import float_compare
 from odoo.tools.misc import format_amount
 
-from ..tools.schedule import PERCENT_DIGITS, schedule_amounts
+from ..tools.schedule import PERCENT_DIGITS, schedule_amounts, scheduled_percent
 from .sale_order import _billing_run
 
 
@@ -34,6 +34,14 @@ class SaleOrderLine(models.Model):
         string="Billable Now",
         compute="_compute_billing_totals",
         help="Untaxed amount of the milestones that can be invoiced today.",
+    )
+    billing_scheduled_percent = fields.Float(
+        string="Scheduled %",
+        compute="_compute_billing_totals",
+        digits=(16, 2),
+        aggregator=None,
+        help="Share of the line's untaxed net amount the schedule covers; above "
+        "100 % the schedule cannot be saved.",
     )
     billing_invoiced_amount = fields.Monetary(
         string="Invoiced",
@@ -97,6 +105,8 @@ class SaleOrderLine(models.Model):
         "billing_milestone_ids.status",
         "billing_milestone_ids.billable_date",
         "billing_milestone_ids.invoice_payment_state",
+        "billing_milestone_ids.percent",
+        "billing_milestone_ids.fixed_amount",
     )
     @api.depends_context("tz")
     def _compute_billing_totals(self):
@@ -109,6 +119,10 @@ class SaleOrderLine(models.Model):
             scheduled = sum(milestones.mapped("amount"))
             invoiced_amount = sum(invoiced.mapped("amount"))
             line.billing_scheduled_amount = scheduled
+            line.billing_scheduled_percent = scheduled_percent(
+                line.price_subtotal,
+                [milestone._get_schedule_entry() for milestone in milestones],
+            )
             line.billing_unscheduled_amount = line.price_subtotal - scheduled
             line.billing_billable_amount = sum(
                 milestones.filtered("is_billable_now").mapped("amount")
@@ -339,4 +353,6 @@ class SaleOrderLine(models.Model):
                 )
             ],
             "target": "new",
+            # Fifteen columns: Amount, Due Date, status and invoice stay in view.
+            "context": {"dialog_size": "extra-large"},
         }

@@ -88,19 +88,19 @@ class TestReportsPortal(BillingMilestoneCommon):
         self.assertEqual(
             self._render_order_pdf(quotation),
             [
+                ["M1", "Kick-off", "At signature", "30.00 %", "$ 300.00", ""],
                 [
-                    "M1",
-                    "Kick-off",
-                    "0 days after contract date",
-                    "30.00 %",
-                    "$ 300.00",
+                    "M2",
+                    "Design approved",
+                    "When Design approved is reached",
+                    "40.00 %",
+                    "$ 400.00",
                     "",
                 ],
-                ["M2", "Design approved", "On reaching", "40.00 %", "$ 400.00", ""],
                 [
                     "M3",
                     "Go-live",
-                    "90 days after contract date",
+                    "90 days after signature",
                     "30.00 %",
                     "$ 300.00",
                     "",
@@ -117,9 +117,11 @@ class TestReportsPortal(BillingMilestoneCommon):
         self.assertEqual(
             [row[2] for row in rows],
             [
-                format_date(self.env, date(2025, 6, 1)),
-                format_date(self.env, date(2025, 6, 20)),
-                format_date(self.env, date(2025, 8, 30)),
+                "At signature (%s)" % format_date(self.env, date(2025, 6, 1)),
+                "When Design approved is reached (%s)"
+                % format_date(self.env, date(2025, 6, 20)),
+                "90 days after signature (%s)"
+                % format_date(self.env, date(2025, 8, 30)),
             ],
         )
         self.assertEqual(rows[1][5], format_date(self.env, date(2025, 7, 20)))
@@ -132,9 +134,10 @@ class TestReportsPortal(BillingMilestoneCommon):
             {"kind": "manual", "percent": 10, "description": "Handover"},
         )
         rows = self._render_order_pdf(order)
-        self.assertEqual(rows[0][3:5], ["$ 1,000.25", "$ 1,000.25"])
+        self.assertEqual(rows[0][3:5], ["81.02 %", "$ 1,000.25"])
         self.assertEqual(
-            rows[1][1:5], ["Handover", "On reaching", "10.00 %", "$ 123.45"]
+            rows[1][1:5],
+            ["Handover", "When Handover is reached", "10.00 %", "$ 123.45"],
         )
 
     def test_order_pdf_without_schedule_has_no_billing_schedule(self):
@@ -199,16 +202,26 @@ class TestReportsPortal(BillingMilestoneCommon):
             self.env.ref(FORECAST_ACTION).domain
         )
         self.assertEqual(
-            self.env["sale.billing.milestone"].search(domain), self.milestones | unpaid
+            self.env["sale.billing.milestone"].search(domain),
+            self.milestones.filtered("expected_payment_date") | unpaid,
         )
         # Due on 2025-06-16; the others have no payment delay, so their billable
-        # date; the one not reached yet has no date.
+        # date; the one not reached yet has no date, so no month: not forecast.
         self.assertEqual(
             self.env["sale.billing.milestone"]._read_group(
                 domain, ["expected_payment_date:month"], ["amount:sum"]
             ),
-            [(date(2025, 6, 1), 900.0), (date(2025, 7, 1), 100.0), (False, 100.0)],
+            [(date(2025, 6, 1), 900.0), (date(2025, 7, 1), 100.0)],
         )
+
+    def test_forecast_opens_on_confirmed_orders_without_new(self):
+        action = self.env.ref(FORECAST_ACTION)
+        self.assertEqual(safe_eval(action.context)["search_default_confirmed"], 1)
+        arch = self.env["sale.billing.milestone"].get_views(
+            [(self.env.ref(FORECAST_ACTION).view_ids[2].view_id.id, "list")]
+        )["views"]["list"]["arch"]
+        self.assertIn('create="0"', arch)
+        self.assertIn('name="expected_payment_date"', arch)
 
 
 @tagged("post_install", "-at_install")
@@ -248,29 +261,40 @@ class TestBillingSchedulePortal(BillingMilestoneCommon, HttpCase):
         self.authenticate(self.portal_user.login, self.portal_password)
         page = self._page(self.order_a).content
         rows = _schedule_rows(page, "//section[@id='billing_schedule']")
+        contract_date = self.order_a.contract_date
         self.assertEqual(
-            [row[:5] for row in rows],
+            [row[:6] for row in rows],
             [
                 [
                     "M1",
                     "Kick-off",
-                    format_date(self.env, self.order_a.contract_date),
+                    "At signature (%s)" % format_date(self.env, contract_date),
+                    "30.00 %",
                     "$ 300.00",
-                    "Processed",
+                    "Invoiced",
                 ],
-                ["M2", "Design approved", "On reaching", "$ 400.00", "To Process"],
+                [
+                    "M2",
+                    "Design approved",
+                    "When Design approved is reached",
+                    "40.00 %",
+                    "$ 400.00",
+                    "Upcoming",
+                ],
                 [
                     "M3",
                     "Go-live",
-                    format_date(
-                        self.env, self.order_a.contract_date + timedelta(days=90)
-                    ),
+                    "90 days after signature (%s)"
+                    % format_date(self.env, contract_date + timedelta(days=90)),
+                    "30.00 %",
                     "$ 300.00",
-                    "To Process",
+                    "Upcoming",
                 ],
             ],
         )
-        self.assertEqual([row[5] for row in rows], [invoice.name, "", ""])
+        self.assertEqual([row[6] for row in rows], [invoice.name, "", ""])
+        total = html.fromstring(page).xpath("//tr[@name='billing_schedule_total']")
+        self.assertIn("$ 1,000.00", _text(total[0]))
         [link] = html.fromstring(page).xpath("//section[@id='billing_schedule']//a")
         self.assertTrue(link.get("href").startswith(f"{invoice.access_url}?"))
         for secret in self.secrets_of_b:

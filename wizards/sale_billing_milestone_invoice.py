@@ -1,5 +1,6 @@
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools.misc import format_date
 
 
 class SaleBillingMilestoneInvoice(models.TransientModel):
@@ -126,6 +127,14 @@ class SaleBillingMilestoneInvoice(models.TransientModel):
         nothing else of their orders is billed."""
         self.ensure_one()
         milestones = self.line_ids.filtered("include").milestone_id
+        if not self.line_ids:
+            raise UserError(
+                self.env._(
+                    "No billing milestone is billable as of %(date)s with these "
+                    "filters: there is nothing to invoice.",
+                    date=format_date(self.env, self.date),
+                )
+            )
         if not milestones:
             raise UserError(
                 self.env._(

@@ -1,0 +1,106 @@
+from odoo import Command
+from odoo.exceptions import UserError
+from odoo.tests import tagged
+
+from .test_ledger import LedgerCase
+
+
+@tagged("post_install", "-at_install")
+class TestDisplay(LedgerCase):
+    """What the screens, the portal and the PDF say."""
+
+    def test_effective_percent_shows_what_the_amount_is(self):
+        order, m1, m2 = self._order()
+        self._invoice(order)
+        order.order_line.price_unit = 2000
+        # M1 keeps the 300 it was billed for; M2 takes the remainder.
+        self.assertEqual((m1.amount, m2.amount), (300.0, 1700.0))
+        self.assertEqual((m1.percent, m2.percent), (30.0, 70.0))
+        self.assertEqual((m1.effective_percent, m2.effective_percent), (15.0, 85.0))
+
+    def test_percents_are_not_summed_in_groups(self):
+        self._order()
+        groups = self.env["sale.billing.milestone"].read_group(
+            [], ["percent", "amount"], ["status"]
+        )
+        self.assertTrue(groups)
+        self.assertFalse(any("percent" in group for group in groups))
+        self.assertTrue(all("amount" in group for group in groups))
+
+    def test_customer_reads_upcoming_invoiced_and_paid(self):
+        order, m1, m2 = self._order()
+        self.assertEqual(
+            (m1.customer_status, m2.customer_status), ("upcoming", "upcoming")
+        )
+        invoice = self._invoice(order)
+        self.assertEqual(m1.customer_status, "invoiced")
+        invoice.action_post()
+        self._pay(invoice)
+        self.assertEqual(m1.customer_status, "paid")
+
+    def test_customer_reads_when_each_kind_is_billed(self):
+        order = self._create_order()
+        m1, m2, m3, m4 = self._add_milestones(
+            order.order_line,
+            {"kind": "days", "days": 0, "percent": 10},
+            {"kind": "days", "days": 30, "percent": 10},
+            {"kind": "date", "date": "2026-05-01", "percent": 10},
+            {
+                "kind": "manual",
+                "percent": 10,
+                "description": "Go-live",
+                "latest_kind": "days",
+                "latest_days": 60,
+            },
+        )
+        self.assertEqual(
+            [m.customer_trigger for m in (m1, m2, m3, m4)],
+            [
+                "At signature",
+                "30 days after signature",
+                "On 05/01/2026",
+                "When Go-live is reached, or 60 days after signature at the latest",
+            ],
+        )
+
+    def test_scheduled_percent_warns_before_saving(self):
+        order = self._create_order()
+        line = order.order_line
+        self._add_milestones(line, {"kind": "manual", "percent": 60})
+        self.assertEqual(line.billing_scheduled_percent, 60.0)
+        action = line.action_open_billing_schedule()
+        self.assertEqual(action["context"]["dialog_size"], "extra-large")
+
+    def test_nothing_to_invoice_leads_with_the_milestones(self):
+        order, m1, m2 = self._order()
+        self._invoice(order)
+        with self.assertRaises(UserError) as caught:
+            self._invoice(order)
+        message = str(caught.exception)
+        self.assertTrue(message.startswith("Nothing to invoice yet."), message)
+        self.assertIn("M2: Not reached yet", message)
+        self.assertNotIn("Prepaid/Fixed Price", message)
+
+    def test_nothing_to_invoice_keeps_odoo_advice_for_other_lines(self):
+        order, m1, m2 = self._order()
+        order.order_line = [
+            Command.create({"product_id": self.product_ordinary.id, "price_unit": 1})
+        ]
+        self._invoice(order)
+        with self.assertRaises(UserError) as caught:
+            self._invoice(order)
+        message = str(caught.exception)
+        self.assertTrue(message.startswith("Nothing to invoice yet."), message)
+        self.assertIn("Cannot create an invoice", message)
+
+    def test_empty_batch_wizard_says_nothing_is_billable(self):
+        order, *__ = self._order()
+        order.order_line.billing_milestone_ids.unlink()
+        wizard = self.env["sale.billing.milestone.invoice"].create(
+            {"order_ids": order.ids}
+        )
+        self.assertFalse(wizard.line_ids)
+        with self.assertRaisesRule(
+            UserError, r"No billing milestone is billable as of"
+        ):
+            wizard.action_create_invoices()
