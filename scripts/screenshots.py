@@ -1,0 +1,206 @@
+"""Screenshots of the module's screens, taken in headless Chromium.
+
+    python3 scripts/screenshots.py [--url http://localhost:8069] [--db DB]
+        [--login admin --password admin] [--out DIR]
+
+Start Odoo with the demo data first (``bash scripts/run.sh``). Logs in through
+JSON-RPC, hands the session cookie to Chromium over the DevTools protocol
+(websocket-client) and saves one PNG per screen, 1440 x 900.
+"""
+
+import argparse
+import base64
+import json
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+import requests
+import websocket
+
+BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Browser:
+    """Just enough of the DevTools protocol to navigate and take screenshots."""
+
+    def __init__(self):
+        executable = next(filter(None, map(shutil.which, BROWSERS)), None)
+        if not executable:
+            raise SystemExit("error: no Chromium found; run: bash scripts/setup.sh")
+        port = free_port()
+        self.profile = tempfile.mkdtemp(prefix="smb_chromium_")
+        self.process = subprocess.Popen(
+            [
+                executable,
+                "--headless=new",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--hide-scrollbars",
+                "--window-size=1440,900",
+                f"--user-data-dir={self.profile}",
+                f"--remote-debugging-port={port}",
+                "about:blank",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for _ in range(100):
+            try:
+                pages = requests.get(f"http://127.0.0.1:{port}/json", timeout=1).json()
+                break
+            except requests.RequestException:
+                time.sleep(0.1)
+        else:
+            raise SystemExit("error: Chromium did not start")
+        page = next(page for page in pages if page["type"] == "page")
+        self.socket = websocket.create_connection(page["webSocketDebuggerUrl"])
+        self.next_id = 0
+
+    def call(self, method, **params):
+        self.next_id += 1
+        self.socket.send(
+            json.dumps({"id": self.next_id, "method": method, "params": params})
+        )
+        while True:
+            message = json.loads(self.socket.recv())
+            if message.get("id") == self.next_id:
+                return message.get("result", {})
+
+    def screenshot(self, url, path, wait=4.0, click=None):
+        self.call("Page.navigate", url=url)
+        time.sleep(wait)
+        if click:
+            self.call(
+                "Runtime.evaluate",
+                expression=f"document.querySelector({json.dumps(click)})?.click()",
+            )
+            time.sleep(wait)
+        data = self.call("Page.captureScreenshot", format="png")["data"]
+        path.write_bytes(base64.b64decode(data))
+        print(f"saved {path}")
+
+    def close(self):
+        self.socket.close()
+        self.process.terminate()
+        self.process.wait(10)
+        shutil.rmtree(self.profile, ignore_errors=True)
+
+
+def json_rpc(session, url, route, **params):
+    response = session.post(
+        f"{url}{route}",
+        json={"jsonrpc": "2.0", "method": "call", "params": params},
+        timeout=60,
+    ).json()
+    if "error" in response:
+        raise SystemExit(f"error: {route}: {response['error']['data']['message']}")
+    return response["result"]
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--url", default="http://localhost:8069")
+    parser.add_argument("--db", default="milestone_billing_demo")
+    parser.add_argument("--login", default="admin")
+    parser.add_argument("--password", default="admin")
+    parser.add_argument("--out", default="static/description/screenshots")
+    args = parser.parse_args()
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+
+    session = requests.Session()
+    json_rpc(
+        session,
+        args.url,
+        "/web/session/authenticate",
+        db=args.db,
+        login=args.login,
+        password=args.password,
+    )
+
+    def search(model, domain, fields=("id",)):
+        return json_rpc(
+            session,
+            args.url,
+            "/web/dataset/call_kw",
+            model=model,
+            method="search_read",
+            args=[domain, list(fields)],
+            kwargs={"limit": 1, "order": "id desc"},
+        )
+
+    [order] = search(
+        "sale.order",
+        [("billing_milestone_ids", "!=", False), ("state", "=", "sale")],
+    )
+
+    browser = Browser()
+    try:
+        browser.call(
+            "Network.setCookie",
+            name="session_id",
+            value=session.cookies["session_id"],
+            url=args.url,
+        )
+        browser.call(
+            "Emulation.setDeviceMetricsOverride",
+            width=1440,
+            height=900,
+            deviceScaleFactor=1,
+            mobile=False,
+        )
+        odoo = f"{args.url}/odoo"
+        screens = [
+            (
+                "order_billing_schedule.png",
+                f"{odoo}/sales/{order['id']}",
+                "a[name='billing_schedule']",
+            ),
+            (
+                "schedule_editor.png",
+                f"{odoo}/sales/{order['id']}",
+                "button[name='action_open_billing_schedule']",
+            ),
+            (
+                "invoice_milestones_wizard.png",
+                f"{odoo}/action-sale_milestone_billing."
+                "sale_billing_milestone_invoice_action",
+                None,
+            ),
+            (
+                "billing_milestones_pivot.png",
+                f"{odoo}/action-sale_milestone_billing.sale_billing_milestone_action"
+                "?view_type=pivot",
+                None,
+            ),
+            (
+                "cash_in_forecast.png",
+                f"{odoo}/action-sale_milestone_billing."
+                "sale_billing_milestone_action_forecast",
+                None,
+            ),
+            ("portal_order.png", f"{args.url}/my/orders/{order['id']}", None),
+        ]
+        for name, url, click in screens:
+            browser.screenshot(url, out / name, click=click)
+    finally:
+        browser.close()
+
+
+if __name__ == "__main__":
+    main()
