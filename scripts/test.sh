@@ -2,7 +2,7 @@
 # THE test command of the sale_milestone_billing add-on:   bash scripts/test.sh [PYTEST ARGS...]
 #
 #  1. checks Odoo 18.0 is importable and PostgreSQL reachable (else exit 2)
-#  2. lints: ruff check, ruff format --check, pylint-odoo (.pylintrc)
+#  2. lints: pre-commit (.pre-commit-config.yaml) on a copy of the checkout
 #  3. installs the module into a throwaway database WITHOUT demo data (background)
 #  4. installs it into another throwaway database WITH demo data and runs the
 #     module's tests with Odoo's own runner (--test-enable)
@@ -20,7 +20,8 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 smb_check_odoo
 smb_check_postgres
-if ! "$PYTHON" -c 'import ruff, pylint, pylint_odoo, pytest, pytest_odoo, hypothesis' >/dev/null 2>&1; then
+if ! "$PYTHON" -c 'import ruff, pylint, pylint_odoo, pytest, pytest_odoo, hypothesis, pre_commit' >/dev/null 2>&1 ||
+    ! command -v checklog-odoo oca-checks-odoo-module >/dev/null 2>&1; then
     smb_die "test tools missing for $PYTHON — run: $PYTHON -m pip install -r test-requirements.txt"
 fi
 
@@ -107,45 +108,14 @@ trap 'exit 143' TERM
 # --------------------------------------------------------------------------
 # Log helpers
 # --------------------------------------------------------------------------
-# Odoo log records look like
-#   2026-01-31 12:34:56,789 4242 WARNING dbname odoo.logger: message
-# followed, for tracebacks, by continuation lines without that prefix.
-# bad_records LOG prints every WARNING/ERROR/CRITICAL record (level field
-# only, not words in messages) with up to 40 continuation lines, minus the
-# allow-list below, and exits 1 if it printed any.
-#
-# Allow-list (Python regexes matched against the whole record's first line).
-# Keep each entry narrow and explain it.  A clean Odoo 18.0 install of base,
-# and of sale_project with and without demo data, logs no WARNING at all on
-# this setup (checked 2026-11), so the list is empty.  ("Running as user
-# 'root' is a security risk." goes to stderr, not to the log.)
-ALLOWED_WARNINGS=()
-
+# bad_records LOG prints the WARNING/ERROR/CRITICAL records of an Odoo log
+# and fails if there is any. The install logs go through checklog-odoo, which fails on any WARNING, ERROR
+# or CRITICAL record. A clean Odoo 18.0 install of base, and of sale_project
+# with and without demo data, logs no WARNING at all on this setup (checked
+# 2026-11), so it ignores nothing. ("Running as user 'root' is a security
+# risk." goes to stderr, not to the log.)
 bad_records() {
-    "$PYTHON" - "$1" "${ALLOWED_WARNINGS[@]+"${ALLOWED_WARNINGS[@]}"}" <<'PY'
-import re
-import sys
-
-path, allowed = sys.argv[1], [re.compile(p) for p in sys.argv[2:]]
-record = re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2},\d{3} \d+ (\w+) ")
-found, shown = 0, None
-with open(path, encoding="utf-8", errors="replace") as log:
-    for line in log:
-        line = line.rstrip("\n")
-        m = record.match(line)
-        if m:
-            shown = None
-            if m.group(1) in ("WARNING", "ERROR", "CRITICAL") and not any(
-                a.search(line) for a in allowed
-            ):
-                found += 1
-                shown = 0
-                print(line)
-        elif shown is not None and shown < 40:
-            shown += 1
-            print(line)
-sys.exit(1 if found else 0)
-PY
+    checklog-odoo --no-echo "$1"
 }
 
 # Test summary lines of Odoo's runner, e.g.
@@ -176,18 +146,18 @@ FAILED=0
 # --------------------------------------------------------------------------
 # Lint
 # --------------------------------------------------------------------------
-echo "==> lint: ruff check"
-(cd "$REPO_ROOT" && "$PYTHON" -m ruff check --no-fix --no-cache .) || FAILED=1
-echo "==> lint: ruff format --check"
-(cd "$REPO_ROOT" && "$PYTHON" -m ruff format --check --no-cache .) || FAILED=1
-echo "==> lint: pylint-odoo"
-# pylint-odoo looks for __manifest__.py only *below* the git top level, which
-# here is the module itself; lint a copy without .git so that the checks that
-# need it (odoo-addons-relative-import, consider-merging-classes-inherited) work.
-smb_copy_addon "$WORK/lint"
-(cd "$WORK/lint" && "$PYTHON" -m pylint --rcfile="$REPO_ROOT/.pylintrc" "$SMB_MODULE") || FAILED=1
+echo "==> lint: pre-commit (ruff, prettier, pylint-odoo, oca-checks-odoo-module, oca-checks-po)"
+# On a copy, so that the hooks that fix files never touch the checkout: a
+# finding, fixed or not, fails the run.
+smb_copy_addon "$WORK/precommit"
+PRECOMMIT_DIR="$WORK/precommit/$SMB_MODULE"
+(
+    cd "$PRECOMMIT_DIR" &&
+        git init -q && git add -A &&
+        "$PYTHON" -m pre_commit run --all-files --show-diff-on-failure --color=never
+) || FAILED=1
 if [[ "$FAILED" != 0 ]]; then
-    echo "FAILED: lint (fix the findings above; 'ruff check --fix . && ruff format .' fixes most ruff ones)"
+    echo "FAILED: lint (run 'pre-commit run --all-files' in the checkout: it fixes most findings)"
     exit 1
 fi
 
