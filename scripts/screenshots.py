@@ -85,10 +85,17 @@ class Browser:
         self.call("Page.navigate", url=url)
         time.sleep(wait)
         if click:
-            self.call(
+            found = self.call(
                 "Runtime.evaluate",
-                expression=f"document.querySelector({json.dumps(click)})?.click()",
+                expression=f"""(() => {{
+                    const node = document.querySelector({json.dumps(click)});
+                    if (node) node.click();
+                    return Boolean(node);
+                }})()""",
+                returnByValue=True,
             )
+            if not found.get("result", {}).get("value"):
+                print(f"warning: nothing matches {click} on {url}")
             time.sleep(wait)
         data = self.call("Page.captureScreenshot", format="png")["data"]
         path.write_bytes(base64.b64decode(data))
@@ -169,7 +176,7 @@ def main():
             (
                 "order_billing_schedule.png",
                 f"{odoo}/sales/{order['id']}",
-                "a[name='billing_schedule']",
+                ".o_notebook_headers a[name='billing_schedule']",
             ),
             (
                 "schedule_editor.png",
