@@ -103,7 +103,9 @@ class SaleOrder(models.Model):
     @api.depends_context("tz")
     def _compute_billing_progress(self):
         for order in self:
-            lines = order.order_line.filtered("billing_milestone_ids")
+            # What is saved: reading the schedules of lines being edited in a
+            # form would add their new milestones to the order's tab as well.
+            lines = order._origin.order_line.filtered("billing_milestone_ids")
             totals = {
                 name: sum(lines.mapped(name))
                 for name in (

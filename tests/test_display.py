@@ -1,6 +1,6 @@
 from odoo import Command
 from odoo.exceptions import UserError
-from odoo.tests import tagged
+from odoo.tests import Form, tagged
 
 from .test_ledger import LedgerCase
 
@@ -104,3 +104,19 @@ class TestDisplay(LedgerCase):
             UserError, r"No billing milestone is billable as of"
         ):
             wizard.action_create_invoices()
+
+    def test_progress_shows_in_the_order_form_while_lines_are_added(self):
+        order, *__ = self._order()
+        self._invoice(order)
+        order_form = Form(order)
+        self.assertEqual(order_form.billing_progress, 30.0)
+        with order_form.order_line.new() as line:
+            line.product_id = self.product_scheduled
+        order_form.save()
+        new_line = order.order_line[-1]
+        self.assertEqual(
+            new_line.billing_milestone_ids.mapped("name"), ["M1", "M2", "M3"]
+        )
+        self.assertEqual(
+            order.billing_milestone_ids, order.order_line.billing_milestone_ids
+        )
