@@ -19,6 +19,14 @@ class AccountMove(models.Model):
             move.billing_milestone_ids = milestones
             move.billing_milestone_count = len(milestones)
 
+    def write(self, vals):
+        res = super().write(vals)
+        if "state" in vals:
+            # Posting, resetting or cancelling a credit note re-opens or closes
+            # parts of the milestones it credits.
+            self.line_ids.billing_milestone_id._sync_reopened_parts()
+        return res
+
     def action_view_billing_milestones(self):
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id(

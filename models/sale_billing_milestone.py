@@ -51,7 +51,11 @@ DERIVED_FIELDS = {
 
 class SaleBillingMilestone(models.Model):
     _name = "sale.billing.milestone"
-    _inherit = ["sale.billing.milestone.mixin", "sale.billing.milestone.hold.mixin"]
+    _inherit = [
+        "sale.billing.milestone.mixin",
+        "sale.billing.milestone.hold.mixin",
+        "sale.billing.milestone.reopen.mixin",
+    ]
     _description = "Billing Milestone"
     _order = "order_id, sale_line_id, sequence, id"
     _rec_names_search = ["name", "description", "order_id"]
@@ -272,11 +276,15 @@ class SaleBillingMilestone(models.Model):
         "percent",
         "sequence",
         "invoice_line_id.price_subtotal",
+        "invoice_line_id.billing_credited_amount",
+        "reopened_ids.fixed_amount",
         "sale_line_id.price_subtotal",
         "sale_line_id.billing_milestone_ids.fixed_amount",
         "sale_line_id.billing_milestone_ids.percent",
         "sale_line_id.billing_milestone_ids.sequence",
         "sale_line_id.billing_milestone_ids.invoice_line_id.price_subtotal",
+        "sale_line_id.billing_milestone_ids.invoice_line_id.billing_credited_amount",
+        "sale_line_id.billing_milestone_ids.reopened_from_id",
     )
     def _compute_amount(self):
         amounts = {}
@@ -341,21 +349,28 @@ class SaleBillingMilestone(models.Model):
         return when
 
     def _get_schedule_entry(self):
+        """The milestone in its line's plan. A processed one holds what its
+        invoice bills, net of credit notes, plus the parts these re-opened."""
         self.ensure_one()
-        return ScheduleEntry(self.percent, self.fixed_amount, self._get_billed_amount())
+        billed = self._get_billed_amount()
+        if billed is not None:
+            billed += self._get_reopened_amount()
+        return ScheduleEntry(self.percent, self.fixed_amount, billed)
 
     def _get_billed_amount(self):
-        """Untaxed amount of the live invoice line in the order's currency, or
-        None when no invoice bills the milestone."""
+        """Untaxed amount the live invoice line bills, net of the credit notes of
+        its invoice, in the order's currency; None when no invoice bills the
+        milestone."""
         self.ensure_one()
         line = self.invoice_line_id
         if not line:
             return None
+        net = line.price_subtotal - line.billing_credited_amount
         currency = self.currency_id or line.currency_id
         if currency == line.currency_id:
-            return line.price_subtotal
+            return net
         return line.currency_id._convert(
-            line.price_subtotal,
+            net,
             currency,
             line.company_id,
             line.move_id.invoice_date or line.date or fields.Date.context_today(self),
@@ -491,6 +506,13 @@ class SaleBillingMilestone(models.Model):
                 self.env._(
                     "The Sales Order of a billing milestone follows its order line; "
                     "change the Order Line instead."
+                )
+            )
+        if {"reopened_from_id", "reopened_by_line_id"}.intersection(vals):
+            raise UserError(
+                self.env._(
+                    "Re-opened From and Re-opened By are set when a credit note "
+                    "gives part of a milestone back, and cannot be written."
                 )
             )
         derived = {name: vals[name] for name in DERIVED_FIELDS.intersection(vals)}

@@ -121,7 +121,11 @@ class SaleOrderLine(models.Model):
             line.billing_scheduled_amount = scheduled
             line.billing_scheduled_percent = scheduled_percent(
                 line.price_subtotal,
-                [milestone._get_schedule_entry() for milestone in milestones],
+                [
+                    milestone._get_schedule_entry()
+                    for milestone in milestones
+                    if not milestone.reopened_from_id
+                ],
             )
             line.billing_unscheduled_amount = line.price_subtotal - scheduled
             line.billing_billable_amount = sum(
@@ -303,22 +307,42 @@ class SaleOrderLine(models.Model):
                 )
 
     def _get_billing_schedule_amounts(self):
-        """Amount of each milestone of the line, as the schedule computes it."""
+        """Amount of each milestone of the line, as the schedule computes it.
+
+        The plan spreads the line's net over the milestones; the parts partial
+        credit notes re-opened are billed on their own, out of the amount of the
+        milestone they came from.
+        """
         self.ensure_one()
         milestones = self.billing_milestone_ids.sorted(
             lambda m: (m.sequence, m._origin.id or 0)
         )
-        return dict(
+        planned = milestones.filtered(lambda m: not m.reopened_from_id)
+        amounts = dict(
             zip(
-                milestones,
+                planned,
                 schedule_amounts(
                     self.price_subtotal,
-                    [milestone._get_schedule_entry() for milestone in milestones],
+                    [milestone._get_schedule_entry() for milestone in planned],
                     self.currency_id.rounding,
                 ),
                 strict=True,
             )
         )
+        parts = milestones - planned
+        for part in parts:
+            entry = part._get_schedule_entry()
+            amounts[part] = (
+                entry.fixed_amount
+                if entry.frozen_amount is None
+                else entry.frozen_amount
+            )
+        for part in parts:
+            if part.reopened_from_id in amounts:
+                amounts[part.reopened_from_id] = self.currency_id.round(
+                    amounts[part.reopened_from_id] - part.fixed_amount
+                )
+        return amounts
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_processed_milestones(self):
