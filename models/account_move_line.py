@@ -33,6 +33,7 @@ class AccountMoveLine(models.Model):
     billing_credited_amount = fields.Monetary(
         compute="_compute_billing_live",
         store=True,
+        precompute=True,
         currency_field="currency_id",
         help="Untaxed amount of this invoice line that posted credit notes of its "
         "invoice give back for the same milestone.",
@@ -40,6 +41,7 @@ class AccountMoveLine(models.Model):
     billing_milestone_live = fields.Boolean(
         compute="_compute_billing_live",
         store=True,
+        precompute=True,
         index="btree_not_null",
         help="The line bills its milestone now: a customer invoice line, draft or "
         "posted, not fully credited.",
@@ -92,7 +94,9 @@ class AccountMoveLine(models.Model):
                 line.currency_id.compare_amounts(amount, line.price_subtotal) < 0
             )
 
-    @api.constrains("billing_milestone_live", "billing_milestone_id")
+    # Computed from the milestone on every new line; the milestone itself
+    # cannot be changed afterwards (see write).
+    @api.constrains("billing_milestone_live")
     def _check_billing_milestone_billed_once(self):
         milestones = self.filtered("billing_milestone_live").billing_milestone_id
         if not milestones:

@@ -348,13 +348,14 @@ class SaleBillingMilestone(models.Model):
             )
         return when
 
-    def _get_schedule_entry(self):
+    def _get_schedule_entry(self, reopened_amount=0.0):
         """The milestone in its line's plan. A processed one holds what its
-        invoice bills, net of credit notes, plus the parts these re-opened."""
+        invoice bills, net of credit notes, plus ``reopened_amount``, what
+        those credit notes re-opened as parts of it."""
         self.ensure_one()
         billed = self._get_billed_amount()
         if billed is not None:
-            billed += self._get_reopened_amount()
+            billed += reopened_amount
         return ScheduleEntry(self.percent, self.fixed_amount, billed)
 
     def _get_billed_amount(self):
@@ -456,7 +457,9 @@ class SaleBillingMilestone(models.Model):
                     )
                 )
 
-    @api.constrains("amount", "percent", "fixed_amount", "sale_line_id", "status")
+    # Not on the status: a milestone turns Processed with its amount recomputed
+    # to what its invoice bills, which checks the caps already.
+    @api.constrains("amount", "percent", "fixed_amount", "sale_line_id")
     def _check_schedule_totals(self):
         self.sale_line_id._check_billing_schedule_totals()
 

@@ -68,11 +68,6 @@ class SaleBillingMilestoneReopenMixin(models.AbstractModel):
         ),
     ]
 
-    def _get_reopened_amount(self):
-        """What the milestone's re-opened parts take out of its own amount."""
-        self.ensure_one()
-        return sum(self.reopened_ids.mapped("fixed_amount"))
-
     def _get_credit_amount(self, credit_line):
         """Untaxed amount of a credit note line in the milestone's currency."""
         self.ensure_one()

@@ -1,3 +1,5 @@
+from collections import defaultdict
+
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools.float_utils import float_compare
@@ -317,32 +319,34 @@ class SaleOrderLine(models.Model):
         milestones = self.billing_milestone_ids.sorted(
             lambda m: (m.sequence, m._origin.id or 0)
         )
+        # What each milestone's parts re-opened, from the line's milestones
+        # rather than each one's parts: no query per milestone.
+        reopened = defaultdict(float)
+        for part in milestones.filtered("reopened_from_id"):
+            reopened[part.reopened_from_id] += part.fixed_amount
+        entries = {
+            milestone: milestone._get_schedule_entry(reopened[milestone])
+            for milestone in milestones
+        }
         planned = milestones.filtered(lambda m: not m.reopened_from_id)
         amounts = dict(
             zip(
                 planned,
                 schedule_amounts(
                     self.price_subtotal,
-                    [milestone._get_schedule_entry() for milestone in planned],
+                    [entries[milestone] for milestone in planned],
                     self.currency_id.rounding,
                 ),
                 strict=True,
             )
         )
-        parts = milestones - planned
-        for part in parts:
-            entry = part._get_schedule_entry()
-            amounts[part] = (
-                entry.fixed_amount
-                if entry.frozen_amount is None
-                else entry.frozen_amount
-            )
-        for part in parts:
-            if part.reopened_from_id in amounts:
-                amounts[part.reopened_from_id] = self.currency_id.round(
-                    amounts[part.reopened_from_id] - part.fixed_amount
-                )
-        return amounts
+        for part in milestones - planned:
+            frozen = entries[part].frozen_amount
+            amounts[part] = part.fixed_amount if frozen is None else frozen
+        return {
+            milestone: self.currency_id.round(amount - reopened[milestone])
+            for milestone, amount in amounts.items()
+        }
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_processed_milestones(self):
