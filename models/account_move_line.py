@@ -33,7 +33,6 @@ class AccountMoveLine(models.Model):
     billing_credited_amount = fields.Monetary(
         compute="_compute_billing_live",
         store=True,
-        precompute=True,
         currency_field="currency_id",
         help="Untaxed amount of this invoice line that posted credit notes of its "
         "invoice give back for the same milestone.",
@@ -41,7 +40,6 @@ class AccountMoveLine(models.Model):
     billing_milestone_live = fields.Boolean(
         compute="_compute_billing_live",
         store=True,
-        precompute=True,
         index="btree_not_null",
         help="The line bills its milestone now: a customer invoice line, draft or "
         "posted, not fully credited.",
