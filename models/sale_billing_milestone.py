@@ -289,7 +289,10 @@ class SaleBillingMilestone(models.Model):
     def _compute_amount(self):
         amounts = {}
         for line in self.sale_line_id:
-            amounts.update(line._get_billing_schedule_amounts())
+            # Rows added in the order's Billing Schedule tab are not in the
+            # line's schedule until saved: they count with it.
+            edited = self.filtered(lambda m, line=line: m.sale_line_id == line)
+            amounts.update(line._get_billing_schedule_amounts(edited))
         for milestone in self:
             milestone.amount = amounts.get(milestone, 0.0)
 

@@ -78,19 +78,28 @@ class SaleOrder(models.Model):
 
     @api.depends("billing_milestone_ids.status")
     def _compute_billing_milestones(self):
+        saved = self.filtered("id")
         counts = {
             (order.id, status): count
             for order, status, count in self.env["sale.billing.milestone"]._read_group(
-                [("order_id", "in", self.ids)], ["order_id", "status"], ["__count"]
+                [("order_id", "in", saved.ids)], ["order_id", "status"], ["__count"]
             )
         }
-        for order in self:
+        for order in saved:
             order.billing_milestone_count = sum(
                 counts.get((order.id, status), 0)
                 for status in ("to_process", "processed", "hold")
             )
             order.has_processed_billing_milestone = bool(
                 counts.get((order.id, "processed"))
+            )
+        # An order being edited in a form has no id to count by: what the form
+        # holds counts, so the smart button and the contract date lock stay.
+        for order in self - saved:
+            milestones = order.billing_milestone_ids
+            order.billing_milestone_count = len(milestones)
+            order.has_processed_billing_milestone = any(
+                milestone.status == "processed" for milestone in milestones
             )
 
     @api.depends(

@@ -67,6 +67,13 @@ class SaleOrderLine(models.Model):
         help="Share of the line's untaxed amount invoiced so far.",
     )
 
+    billing_schedule_summary = fields.Char(
+        string="Schedule",
+        compute="_compute_billing_schedule_summary",
+        help="The line's billing milestones and their shares, shown as soon as "
+        "the product brings its schedule template.",
+    )
+
     is_billing_milestone_line = fields.Boolean(
         compute="_compute_is_billing_milestone_line",
         help="The line's product is a service invoiced based on milestones.",
@@ -100,6 +107,27 @@ class SaleOrderLine(models.Model):
                 )
                 for template in templates
             ]
+
+    @api.depends(
+        "billing_milestone_ids.name",
+        "billing_milestone_ids.sequence",
+        "billing_milestone_ids.percent",
+        "billing_milestone_ids.fixed_amount",
+    )
+    def _compute_billing_schedule_summary(self):
+        for line in self:
+            milestones = line.billing_milestone_ids.sorted(
+                lambda m: (m.sequence, m._origin.id or 0)
+            )
+            line.billing_schedule_summary = " · ".join(
+                f"{milestone.name} {line._get_billing_share_label(milestone)}"
+                for milestone in milestones
+            )
+
+    def _get_billing_share_label(self, milestone):
+        if milestone.percent:
+            return f"{round(milestone.percent, 2):g} %"
+        return format_amount(self.env, milestone.fixed_amount, self.currency_id)
 
     @api.depends(
         "price_subtotal",
@@ -308,17 +336,23 @@ class SaleOrderLine(models.Model):
                     )
                 )
 
-    def _get_billing_schedule_amounts(self):
+    def _get_billing_schedule_amounts(self, edited=None):
         """Amount of each milestone of the line, as the schedule computes it.
 
         The plan spreads the line's net over the milestones; the parts partial
         credit notes re-opened are billed on their own, out of the amount of the
-        milestone they came from.
+        milestone they came from. ``edited``: milestones of the line as a form
+        holds them, in place of the saved ones they stand for.
         """
         self.ensure_one()
-        milestones = self.billing_milestone_ids.sorted(
-            lambda m: (m.sequence, m._origin.id or 0)
-        )
+        edited = edited or self.env["sale.billing.milestone"]
+        replaced = set(edited._origin.ids)
+        milestones = (
+            edited
+            | self.billing_milestone_ids.filtered(
+                lambda m: m._origin.id not in replaced
+            )
+        ).sorted(lambda m: (m.sequence, m._origin.id or 0))
         # What each milestone's parts re-opened, from the line's milestones
         # rather than each one's parts: no query per milestone.
         reopened = defaultdict(float)

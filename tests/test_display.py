@@ -120,3 +120,34 @@ class TestDisplay(LedgerCase):
         self.assertEqual(
             order.billing_milestone_ids, order.order_line.billing_milestone_ids
         )
+
+    def test_new_line_shows_its_schedule_before_the_order_is_saved(self):
+        order_form = Form(self.env["sale.order"])
+        order_form.partner_id = self.customer
+        with order_form.order_line.new() as line:
+            line.product_id = self.product_scheduled
+            self.assertEqual(
+                line.billing_schedule_summary, "M1 30 % · M2 40 % · M3 30 %"
+            )
+
+    def test_editing_the_schedule_tab_keeps_button_lock_and_amounts(self):
+        order, m1, m2 = self._order()
+        self._invoice(order)
+        order_form = Form(order)
+        self.assertEqual(order_form.billing_milestone_count, 2)
+        self.assertTrue(order_form.has_processed_billing_milestone)
+        m2.percent = 40
+        with order_form.billing_milestone_ids.new() as row:
+            row.sale_line_id = order.order_line
+            row.name = "M3"
+            row.kind = "manual"
+            row.percent = 30
+            # Counted with the line's schedule before it is saved.
+            self.assertEqual(row.amount, 300.0)
+        # What the form holds: the smart button and the contract date lock stay.
+        self.assertEqual(order_form.billing_milestone_count, 3)
+        self.assertTrue(order_form.has_processed_billing_milestone)
+        order_form.save()
+        self.assertEqual(
+            order.billing_milestone_ids.mapped("amount"), [300.0, 400.0, 300.0]
+        )
