@@ -27,5 +27,10 @@
     "demo": [
         "demo/sale_milestone_billing_demo.xml",
     ],
+    "assets": {
+        "web.assets_tests": [
+            "sale_milestone_billing/static/tests/tours/*.js",
+        ],
+    },
     "installable": True,
 }

@@ -45,6 +45,16 @@ PY
     fi
 }
 
+# The browser tours need Chromium (or Chrome), found the way Odoo 18 looks for
+# it. Without one Odoo skips every tour quietly; a skipped tour is no pass.
+smb_check_browser() {
+    local bin
+    for bin in google-chrome chromium chromium-browser google-chrome-stable; do
+        command -v "$bin" >/dev/null 2>&1 && return 0
+    done
+    smb_die "no Chromium for the browser tours — run: bash scripts/setup.sh (installs Debian's chromium)"
+}
+
 # Comma-separated addons path of Odoo itself (may be empty).
 smb_odoo_addons_path() {
     if [[ -n "${ODOO_ADDONS_PATH:-}" ]]; then

@@ -20,6 +20,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 smb_check_odoo
 smb_check_postgres
+smb_check_browser
 if ! "$PYTHON" -c 'import ruff, pylint, pylint_odoo, pytest, pytest_odoo, hypothesis, pre_commit' >/dev/null 2>&1 ||
     ! command -v checklog-odoo oca-checks-odoo-module >/dev/null 2>&1; then
     smb_die "test tools missing for $PYTHON — run: $PYTHON -m pip install -r test-requirements.txt"
@@ -202,6 +203,11 @@ if [[ "$ODOO_RC_DEMO" == 130 ]]; then
 fi
 summary_lines "$LOG_DIR/install_demo.log"
 check_install demo "$ODOO_RC_DEMO" "$DB, with demo data and tests"
+# Odoo logs a skipped test (a tour without a browser, say) at INFO level.
+if grep -E ' odoo\.addons\.[^ ]*: skipped ' "$LOG_DIR/install_demo.log"; then
+    echo "FAILED: tests were skipped (Odoo runner); a skipped test is not a pass"
+    FAILED=1
+fi
 
 if [[ -n "$NODEMO_PID" ]]; then
     ODOO_RC_NODEMO=0
@@ -221,10 +227,14 @@ fi
 # --------------------------------------------------------------------------
 echo "==> pytest (pytest-odoo) on $DB"
 PYTEST_RC=0
-"$PYTHON" -m pytest -p no:cacheprovider \
+"$PYTHON" -m pytest -p no:cacheprovider -rs \
     --odoo-database="$DB" --odoo-config="$ODOO_CONF" --odoo-addons-path="$ADDONS_PATH" \
     --odoo-http \
-    "$ADDONS_DIR/$SMB_MODULE/tests" "$@" || PYTEST_RC=$?
+    "$ADDONS_DIR/$SMB_MODULE/tests" "$@" 2>&1 | tee "$LOG_DIR/pytest.out" || PYTEST_RC=${PIPESTATUS[0]}
+if grep -qE '^=+ .*[0-9]+ skipped' "$LOG_DIR/pytest.out"; then
+    echo "FAILED: tests were skipped (pytest, see the SKIPPED lines above); a skipped test is not a pass"
+    exit 1
+fi
 if [[ "$PYTEST_RC" == 5 ]]; then
     echo "FAILED: pytest collected no tests"
     exit 1

@@ -20,6 +20,7 @@ from . import test_query_counts
 from . import test_latest
 from . import test_display
 from . import test_reopen
+from . import test_tours
 
 # A loaded machine generates inputs slowly and runs the ORM slowly: neither is
 # a failure of the code under test.

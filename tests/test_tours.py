@@ -1,0 +1,98 @@
+from odoo.tests import HttpCase, new_test_user, tagged
+
+from .common import BillingMilestoneCommon
+
+
+@tagged("post_install", "-at_install")
+class TestTours(BillingMilestoneCommon, HttpCase):
+    """The flows users click, in a real browser (headless Chromium)."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        company = cls.env.company
+        # A sales manager who may post invoices, in the company of the orders;
+        # start_tour logs in with the login as password.
+        new_test_user(
+            cls.env,
+            login="smb_tour_billing",
+            password="smb_tour_billing",
+            groups="sales_team.group_sale_manager,account.group_account_invoice,"
+            "project.group_project_user",
+            company_id=company.id,
+            company_ids=company.ids,
+        )
+
+    def test_reach_create_invoice_and_post_in_the_browser(self):
+        order = self._create_order(self.product_scheduled)
+        order.action_confirm()
+        m1, m2, m3 = order.order_line.billing_milestone_ids
+        # One due date for both, so that they land on one invoice.
+        m2.write({"due_days": 0, "due_date": False})
+        self.start_tour(
+            f"/odoo/action-sale.action_orders/{order.id}",
+            "sale_milestone_billing_invoice_tour",
+            login="smb_tour_billing",
+        )
+        self.assertTrue(m2.is_reached)
+        self.assertEqual(
+            (m1.status, m2.status, m3.status), ("processed",) * 2 + ("to_process",)
+        )
+        invoice = order.invoice_ids
+        self.assertEqual(invoice.state, "posted")
+        self.assertEqual(invoice.amount_untaxed, 700.0)
+        self.assertEqual(invoice.invoice_line_ids.billing_milestone_id, m1 | m2)
+
+    def test_customer_reads_the_schedule_on_the_portal(self):
+        # start_tour logs in with the login as password.
+        new_test_user(
+            self.env,
+            login="smb_tour_portal",
+            password="smb_tour_portal",
+            groups="base.group_portal",
+            partner_id=self.customer.id,
+        )
+        order = self._create_order(self.product_scheduled)
+        order.action_confirm()
+        order._create_invoices().action_post()
+        self.start_tour(
+            order.get_portal_url(),
+            "sale_milestone_billing_portal_tour",
+            login="smb_tour_portal",
+        )
+
+    def test_batch_wizard_previews_and_creates_what_is_ticked(self):
+        orders = self._create_order(price=1000) | self._create_order(price=2000)
+        for order in orders:
+            self._add_milestones(
+                order.order_line, {"kind": "days", "days": 0, "percent": 30}
+            )
+        orders.action_confirm()
+        milestones = orders.order_line.billing_milestone_ids
+        self.start_tour(
+            "/odoo/action-sale.action_orders",
+            "sale_milestone_billing_batch_tour",
+            login="smb_tour_billing",
+        )
+        # The second row of the preview was unticked: one billed, one left.
+        billed = milestones.filtered(lambda m: m.status == "processed")
+        self.assertEqual(len(billed), 1)
+        self.assertEqual(billed.invoice_id.amount_untaxed, billed.amount)
+        self.assertEqual((milestones - billed).status, "to_process")
+
+    def test_hold_and_release_in_the_browser(self):
+        order = self._create_order()
+        milestone = self._add_milestones(
+            order.order_line, {"kind": "days", "days": 0, "percent": 30}
+        )
+        order.action_confirm()
+        self.start_tour(
+            f"/odoo/action-sale_milestone_billing.sale_billing_milestone_action/{milestone.id}",
+            "sale_milestone_billing_hold_tour",
+            login="smb_tour_billing",
+        )
+        self.assertEqual(milestone.status, "to_process")
+        self.assertFalse(milestone.on_hold)
+        self.assertEqual(milestone.release_reason, "Report received")
+        messages = order.message_ids.mapped("body")
+        self.assertTrue(any("Waiting for the acceptance report" in m for m in messages))
