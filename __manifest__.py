@@ -23,6 +23,7 @@
         "views/project_milestone_views.xml",
         "wizards/sale_billing_milestone_invoice_views.xml",
         "wizards/sale_billing_milestone_hold_views.xml",
+        "wizards/sale_billing_milestone_replan_views.xml",
     ],
     "demo": [
         "demo/sale_milestone_billing_demo.xml",

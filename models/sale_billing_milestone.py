@@ -1,3 +1,5 @@
+from contextvars import ContextVar
+
 from psycopg2.errors import LockNotAvailable
 
 from odoo import api, fields, models
@@ -16,6 +18,10 @@ from ..tools.schedule import (
     milestone_status,
     offset_date,
 )
+
+# The order lines a re-plan is rewriting: their caps are checked once it is done.
+# A context variable, not a context key: no caller can set it through RPC.
+_replanning = ContextVar("sale_milestone_billing_replanning", default=None)
 
 # What a processed milestone keeps as it was invoiced.
 FROZEN_FIELDS = {
@@ -387,6 +393,7 @@ class SaleBillingMilestone(models.Model):
         "is_reached",
         "order_id.state",
         "order_id.contract_date",
+        "sale_line_id.billing_replan_needed",
     )
     @api.depends_context("tz")
     def _compute_billable_now(self):
@@ -397,6 +404,9 @@ class SaleBillingMilestone(models.Model):
             "unconfirmed": self.env._("Order not confirmed"),
             "no_contract_date": self.env._("The order has no contract date yet"),
             "not_reached": self.env._("Not reached yet"),
+            "replan": self.env._(
+                "The line's net amount changed after invoicing: re-plan its schedule"
+            ),
         }
         for milestone in self:
             block = billing_block(
@@ -405,6 +415,7 @@ class SaleBillingMilestone(models.Model):
                 milestone.kind,
                 milestone.billable_date,
                 today,
+                milestone.sale_line_id.billing_replan_needed,
             )
             milestone.is_billable_now = not block
             if block == "not_due" and milestone.kind == "manual":
@@ -427,6 +438,7 @@ class SaleBillingMilestone(models.Model):
             ("status", "=", "to_process"),
             ("order_id.state", "=", "sale"),
             ("billable_date", "<=", as_of),
+            ("sale_line_id.billing_replan_needed", "=", False),
         ]
 
     def _search_is_billable_now(self, operator, value):
@@ -443,6 +455,7 @@ class SaleBillingMilestone(models.Model):
                 [("order_id.state", "!=", "sale")],
                 [("billable_date", "=", False)],
                 [("billable_date", ">", today)],
+                [("sale_line_id.billing_replan_needed", "=", True)],
             ]
         )
 
@@ -464,7 +477,10 @@ class SaleBillingMilestone(models.Model):
     # to what its invoice bills, which checks the caps already.
     @api.constrains("amount", "percent", "fixed_amount", "sale_line_id")
     def _check_schedule_totals(self):
-        self.sale_line_id._check_billing_schedule_totals()
+        # A re-plan rewrites several milestones of a line one by one and checks
+        # the line's caps once they are all written (see its wizard).
+        lines = self.sale_line_id - (_replanning.get() or self.sale_line_id.browse())
+        lines._check_billing_schedule_totals()
 
     @api.model_create_multi
     def create(self, vals_list):

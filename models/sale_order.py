@@ -214,6 +214,7 @@ class SaleOrder(models.Model):
         if milestones is not None and milestones - billable:
             raise UserError(self._billing_changed_message(milestones - billable, as_of))
         billable = billable._lock_for_invoicing(skip_locked=skip_locked)
+        billable.sale_line_id._set_billing_planned_net()
         runs = [
             (due_date, self.env["sale.billing.milestone"].union(*invoices.values()))
             for due_date, invoices in billable._get_invoice_plan()

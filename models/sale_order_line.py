@@ -67,6 +67,22 @@ class SaleOrderLine(models.Model):
         help="Share of the line's untaxed amount invoiced so far.",
     )
 
+    # A fact, not a copy: the net the first invoice of the schedule was made on,
+    # or the one it was last re-planned on. Odoo keeps no other record of it.
+    billing_planned_net = fields.Monetary(
+        string="Planned Net",
+        copy=False,
+        readonly=True,
+        help="Untaxed net amount the billing schedule was invoiced on, or last "
+        "re-planned on.",
+    )
+    billing_replan_needed = fields.Boolean(
+        string="Re-plan Needed",
+        compute="_compute_billing_replan_needed",
+        store=True,
+        help="The line's net amount changed after milestones were invoiced: its "
+        "open milestones wait until the schedule is re-planned.",
+    )
     billing_schedule_summary = fields.Char(
         string="Schedule",
         compute="_compute_billing_schedule_summary",
@@ -107,6 +123,27 @@ class SaleOrderLine(models.Model):
                 )
                 for template in templates
             ]
+
+    def _set_billing_planned_net(self):
+        """Record the net a schedule is first invoiced on: called on the lines
+        of a run's milestones before it invoices them."""
+        for line in self:
+            if not any(m.status == "processed" for m in line.billing_milestone_ids):
+                line.billing_planned_net = line.price_subtotal
+
+    @api.depends(
+        "price_subtotal", "billing_planned_net", "billing_milestone_ids.status"
+    )
+    def _compute_billing_replan_needed(self):
+        for line in self:
+            # No planned net: invoiced before the module recorded it.
+            line.billing_replan_needed = bool(
+                line.billing_planned_net
+                and any(m.status == "processed" for m in line.billing_milestone_ids)
+                and line.currency_id.compare_amounts(
+                    line.billing_planned_net, line.price_subtotal
+                )
+            )
 
     @api.depends(
         "billing_milestone_ids.name",
@@ -336,7 +373,7 @@ class SaleOrderLine(models.Model):
                     )
                 )
 
-    def _get_billing_schedule_amounts(self, edited=None):
+    def _get_billing_schedule_amounts(self, edited=None, net=None):
         """Amount of each milestone of the line, as the schedule computes it.
 
         The plan spreads the line's net over the milestones; the parts partial
@@ -367,7 +404,7 @@ class SaleOrderLine(models.Model):
             zip(
                 planned,
                 schedule_amounts(
-                    self.price_subtotal,
+                    self.price_subtotal if net is None else net,
                     [entries[milestone] for milestone in planned],
                     self.currency_id.rounding,
                 ),
@@ -397,6 +434,17 @@ class SaleOrderLine(models.Model):
                     lines=", ".join(lines.mapped("display_name")),
                 )
             )
+
+    def action_open_billing_replan(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Re-plan Billing Schedule"),
+            "res_model": "sale.billing.milestone.replan",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_sale_line_id": self.id},
+        }
 
     def action_open_billing_schedule(self):
         self.ensure_one()

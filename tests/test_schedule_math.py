@@ -14,6 +14,7 @@ from ..tools.schedule import (
     latest_date,
     milestone_status,
     offset_date,
+    replan_amounts,
     schedule_amounts,
 )
 
@@ -186,3 +187,47 @@ class TestScheduleMath(BaseCase):
         )
         self.assertLessEqual(sum(amounts), net * total / 100 + rounding / 2 + 1e-9)
         self.assertLessEqual(sum(amounts), net + 1e-9)
+
+
+@tagged("post_install", "-at_install")
+class TestReplanMath(BaseCase):
+    def test_proportional_example_of_the_readme(self):
+        amounts, new = replan_amounts(17000, [4000, 3000], "proportional", 0.01)
+        self.assertEqual((amounts, new), ([9714.29, 7285.71], 0.0))
+
+    def test_last_and_new(self):
+        self.assertEqual(
+            replan_amounts(17000, [4000, 3000], "last", 0.01), ([4000, 13000], 0.0)
+        )
+        self.assertEqual(
+            replan_amounts(17000, [4000, 3000], "new", 0.01), ([4000, 3000], 10000)
+        )
+
+    def test_below_zero_is_refused(self):
+        for method in ("last", "new"):
+            with self.subTest(method=method), self.assertRaises(ValueError):
+                replan_amounts(2000, [4000, 3000], method, 0.01)
+
+    @given(
+        target=st.integers(min_value=0, max_value=10**9),
+        planned=st.lists(st.integers(min_value=0, max_value=10**8), min_size=1),
+        method=st.sampled_from(["proportional", "last", "new"]),
+        rounding=st.sampled_from(ROUNDINGS),
+    )
+    def test_spread_covers_the_target_exactly_or_refuses(
+        self, target, planned, method, rounding
+    ):
+        digits = {0.01: 2, 1.0: 0, 0.001: 3}[rounding]
+        target = target / 10**digits
+        planned = [amount / 10**digits for amount in planned]
+        try:
+            amounts, new = replan_amounts(target, planned, method, rounding)
+        except ValueError:
+            # Refused only when a method would need a negative amount.
+            self.assertNotEqual(method, "proportional")
+            return
+        self.assertEqual(len(amounts), len(planned))
+        self.assertTrue(all(amount >= 0 for amount in [*amounts, new]))
+        self.assertAlmostEqual(sum(amounts) + new, target, delta=rounding / 2)
+        for amount in [*amounts, new]:
+            self.assertEqual(amount, float_round(amount, precision_rounding=rounding))

@@ -96,7 +96,9 @@ def schedule_amounts(net, entries, rounding):
     return amounts
 
 
-def billing_block(status, order_confirmed, kind, billable_on, today):
+def billing_block(
+    status, order_confirmed, kind, billable_on, today, replan_needed=False
+):
     """Why a milestone cannot be invoiced today, as a key; None when it can."""
     if status == "processed":
         return "processed"
@@ -104,6 +106,8 @@ def billing_block(status, order_confirmed, kind, billable_on, today):
         return "hold"
     if not order_confirmed:
         return "unconfirmed"
+    if replan_needed:
+        return "replan"
     if not billable_on:
         return "no_contract_date" if kind == "days" else "not_reached"
     if billable_on > today:
@@ -130,3 +134,49 @@ def group_by_due_date(items, due_date_of):
     for item in items:
         groups.setdefault(due_date_of(item) or None, []).append(item)
     return sorted(groups.items(), key=lambda group: (group[0] is not None, group[0]))
+
+
+REPLAN_METHODS = ("proportional", "last", "new")
+
+
+def replan_amounts(target, planned, method, rounding):
+    """Spread ``target``, what the open milestones must now cover, over them.
+
+    ``planned``: their amounts as planned on the old net, in schedule order.
+    ``proportional`` scales each by the same factor, rounded on the running
+    total so the amounts add up to ``target`` exactly; ``last`` puts the whole
+    difference on the last one; ``new`` keeps them and returns the difference as
+    a new milestone's amount. Returns ``(amounts, new_amount)``; raises
+    ValueError when an amount would go below zero.
+    """
+
+    def round_(value):
+        return float_round(value, precision_rounding=rounding)
+
+    target = round_(target)
+    planned = [round_(amount) for amount in planned]
+    difference = round_(target - sum(planned))
+    if method == "new":
+        amounts, new_amount = planned, difference
+    elif method == "last":
+        if not planned:
+            raise ValueError("no open milestone")
+        amounts, new_amount = planned[:-1] + [round_(planned[-1] + difference)], 0.0
+    elif method == "proportional":
+        if not planned:
+            raise ValueError("no open milestone")
+        total = sum(planned)
+        weights = planned if total else [1.0] * len(planned)
+        weight_total = sum(weights)
+        amounts, running, previous = [], 0.0, 0.0
+        for weight in weights:
+            running += weight
+            current = round_(target * running / weight_total)
+            amounts.append(round_(current - previous))
+            previous = current
+        new_amount = 0.0
+    else:
+        raise ValueError(f"unknown method {method}")
+    if min(amounts + [new_amount], default=0.0) < 0:
+        raise ValueError("negative amount")
+    return amounts, new_amount

@@ -1,3 +1,4 @@
 from . import sale_billing_milestone_invoice
 from . import sale_billing_milestone_invoice_line
 from . import sale_billing_milestone_hold
+from . import sale_billing_milestone_replan
