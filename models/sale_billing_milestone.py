@@ -38,6 +38,8 @@ FROZEN_FIELDS = {
     "percent",
     "due_days",
     "due_date",
+    "requires_acceptance",
+    "accepted_date",
 }
 
 # Derived from the invoices and the order line: never written by hand.
@@ -61,6 +63,7 @@ class SaleBillingMilestone(models.Model):
         "sale.billing.milestone.mixin",
         "sale.billing.milestone.hold.mixin",
         "sale.billing.milestone.reopen.mixin",
+        "sale.billing.milestone.acceptance.mixin",
     ]
     _description = "Billing Milestone"
     _order = "order_id, sale_line_id, sequence, id"
@@ -218,16 +221,24 @@ class SaleBillingMilestone(models.Model):
         "latest_days",
         "latest_date",
         "order_id.contract_date",
+        "requires_acceptance",
+        "accepted_date",
     )
     def _compute_billable_date(self):
         for milestone in self:
             contract_date = milestone.order_id.contract_date
+            # Reached is not enough when the customer must accept it.
+            reached_on = (
+                milestone.accepted_date
+                if milestone.requires_acceptance
+                else milestone.reached_date
+            )
             milestone.billable_date = billable_date(
                 milestone.kind,
                 contract_date,
                 milestone.days,
                 milestone.date,
-                milestone.reached_date,
+                reached_on,
                 milestone._get_latest_date(),
             )
 
@@ -319,6 +330,7 @@ class SaleBillingMilestone(models.Model):
         "latest_date",
         "name",
         "description",
+        "requires_acceptance",
     )
     def _compute_customer_wording(self):
         for milestone in self:
@@ -339,10 +351,16 @@ class SaleBillingMilestone(models.Model):
             return self.env._("%(days)s days after signature", days=self.days)
         if self.kind == "date":
             return self.env._("On %(date)s", date=format_date(self.env, self.date))
-        when = self.env._(
-            "When %(milestone)s is reached",
-            milestone=self.description or self.name,
-        )
+        if self.requires_acceptance:
+            when = self.env._(
+                "When %(milestone)s is reached and you accept it",
+                milestone=self.description or self.name,
+            )
+        else:
+            when = self.env._(
+                "When %(milestone)s is reached",
+                milestone=self.description or self.name,
+            )
         if self.latest_kind == "days":
             return self.env._(
                 "%(when)s, or %(days)s days after signature at the latest",
@@ -391,6 +409,8 @@ class SaleBillingMilestone(models.Model):
         "billable_date",
         "kind",
         "is_reached",
+        "acceptance_state",
+        "acceptance_requested_date",
         "order_id.state",
         "order_id.contract_date",
         "sale_line_id.billing_replan_needed",
@@ -418,7 +438,22 @@ class SaleBillingMilestone(models.Model):
                 milestone.sale_line_id.billing_replan_needed,
             )
             milestone.is_billable_now = not block
-            if block == "not_due" and milestone.kind == "manual":
+            awaiting = (
+                block in ("not_reached", "not_due")
+                and milestone.acceptance_state == "requested"
+            )
+            if awaiting:
+                milestone.billable_reason = self.env._(
+                    "Awaiting customer acceptance (requested on %(date)s)",
+                    date=format_date(self.env, milestone.acceptance_requested_date),
+                )
+                if block == "not_due":
+                    milestone.billable_reason = self.env._(
+                        "%(reason)s; billable on %(date)s at the latest",
+                        reason=milestone.billable_reason,
+                        date=format_date(self.env, milestone.billable_date),
+                    )
+            elif block == "not_due" and milestone.kind == "manual":
                 milestone.billable_reason = self.env._(
                     "Not reached yet; billable on %(date)s at the latest",
                     date=format_date(self.env, milestone.billable_date),
@@ -498,6 +533,7 @@ class SaleBillingMilestone(models.Model):
         for milestone, values in zip(milestones, given, strict=True):
             milestone._check_derived_values(values)
         milestones._follow_project_milestone()
+        milestones._sync_acceptance_request()
         return milestones
 
     def _check_order_of_lines(self, vals_list):
@@ -545,6 +581,8 @@ class SaleBillingMilestone(models.Model):
         res = super().write(vals)
         if vals.get("project_milestone_id"):
             self._follow_project_milestone()
+        if {"is_reached", "requires_acceptance"}.intersection(vals):
+            self._sync_acceptance_request()
         return res
 
     def _check_derived_values(self, values):
@@ -678,9 +716,17 @@ class SaleBillingMilestone(models.Model):
             self.currency_id.decimal_places,
             self.env["decimal.precision"].precision_get("Product Price"),
         )
+        name = self.display_name
+        if self.accepted_date:
+            name = self.env._(
+                "%(milestone)s (accepted by %(name)s on %(date)s)",
+                milestone=name,
+                name=self.accepted_by,
+                date=format_date(self.env, self.accepted_date),
+            )
         return {
             **base_values,
-            "name": self.display_name,
+            "name": name,
             "quantity": quantity,
             "price_unit": price_unit,
             "discount": 0.0,

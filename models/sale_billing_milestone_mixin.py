@@ -62,6 +62,16 @@ class SaleBillingMilestoneMixin(models.AbstractModel):
         string="At the Latest (date)",
         help="Date on which a Manual milestone becomes billable, reached or not.",
     )
+    requires_acceptance = fields.Boolean(
+        string="Customer Acceptance",
+        help="Once reached, a Manual milestone waits for the customer to accept "
+        "it on the portal before it is billable.",
+    )
+    acceptance_days = fields.Integer(
+        string="Deemed Accepted after (days)",
+        help="Days after the request after which the daily job accepts the "
+        "milestone without an answer; 0: never.",
+    )
     due_days = fields.Integer(
         string="Due after (days)",
         help="Invoice due date, in days after the billable date. "
@@ -154,6 +164,28 @@ class SaleBillingMilestoneMixin(models.AbstractModel):
                         'Milestone "%(milestone)s": At the Latest on a date needs '
                         "its At the Latest (date).",
                         milestone=label,
+                    )
+                )
+
+    @api.constrains("kind", "requires_acceptance", "acceptance_days")
+    def _check_acceptance(self):
+        for milestone in self:
+            if milestone.requires_acceptance and milestone.kind != "manual":
+                raise ValidationError(
+                    self.env._(
+                        'Milestone "%(milestone)s": only a Manual milestone can '
+                        "require Customer Acceptance; a Days or Date milestone is "
+                        "billable on its own date.",
+                        milestone=milestone._milestone_label(),
+                    )
+                )
+            if milestone.acceptance_days < 0:
+                raise ValidationError(
+                    self.env._(
+                        'Milestone "%(milestone)s": Deemed Accepted after (days) '
+                        "must be 0 or more (got %(days)s).",
+                        milestone=milestone._milestone_label(),
+                        days=milestone.acceptance_days,
                     )
                 )
 

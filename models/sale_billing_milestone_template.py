@@ -59,4 +59,6 @@ class SaleBillingMilestoneTemplate(models.Model):
             "latest_kind": self.latest_kind,
             "latest_days": self.latest_days,
             "latest_date": self.latest_date,
+            "requires_acceptance": self.requires_acceptance,
+            "acceptance_days": self.acceptance_days,
         }

@@ -22,6 +22,7 @@ from . import test_display
 from . import test_reopen
 from . import test_tours
 from . import test_replan
+from . import test_acceptance
 
 # A loaded machine generates inputs slowly and runs the ORM slowly: neither is
 # a failure of the code under test.

@@ -166,3 +166,35 @@ registry.category("web_tour.tours").add("sale_milestone_billing_hold_tour", {
         },
     ],
 });
+
+// The customer accepts a reached milestone on the portal, with a signature.
+registry.category("web_tour.tours").add("sale_milestone_billing_acceptance_tour", {
+    steps: () => [
+        {
+            content: "The milestone awaits the customer's acceptance",
+            trigger: "#billing_acceptance .o_billing_acceptance_row:contains('Design approved')",
+        },
+        {
+            content: "Accept",
+            trigger: "#billing_acceptance .o_billing_accept",
+            run: "click",
+        },
+        {
+            content: "The name signs in the automatic style",
+            trigger: ".modal.show .o_portal_sign_submit:enabled",
+        },
+        {
+            content: "Sign and accept",
+            trigger: ".modal.show .o_portal_sign_submit:enabled",
+            run: "click",
+        },
+        {
+            content: "Accepted: nothing awaits any more",
+            trigger: "body:not(:has(#billing_acceptance)) #billing_schedule_table",
+        },
+        {
+            content: "The page is fully loaded, chatter included",
+            trigger: ".o_portal_chatter #chatterRoot",
+        },
+    ],
+});
