@@ -153,8 +153,17 @@ def main():
 
     [order] = search(
         "sale.order",
-        [("billing_milestone_ids", "!=", False), ("state", "=", "sale")],
+        [
+            ("billing_milestone_ids.acceptance_state", "=", "requested"),
+            ("state", "=", "sale"),
+        ],
     )
+    [awaiting] = search(
+        "sale.billing.milestone",
+        [("order_id", "=", order["id"]), ("acceptance_state", "=", "requested")],
+        fields=("id", "acceptance_token"),
+    )
+    [replan] = search("sale.order", [("order_line.billing_replan_needed", "=", True)])
 
     browser = Browser()
     try:
@@ -202,6 +211,17 @@ def main():
                 None,
             ),
             ("portal_order.png", f"{args.url}/my/orders/{order['id']}", None),
+            (
+                "portal_acceptance.png",
+                f"{args.url}/my/orders/{order['id']}"
+                f"?milestone_token={awaiting['acceptance_token']}#billing_acceptance",
+                None,
+            ),
+            (
+                "replan_wizard.png",
+                f"{odoo}/sales/{replan['id']}",
+                "button[name='action_open_billing_replan']",
+            ),
         ]
         for name, url, click in screens:
             browser.screenshot(url, out / name, click=click)

@@ -23,6 +23,7 @@ from . import test_reopen
 from . import test_tours
 from . import test_replan
 from . import test_acceptance
+from . import test_i18n
 
 # A loaded machine generates inputs slowly and runs the ORM slowly: neither is
 # a failure of the code under test.
