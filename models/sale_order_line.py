@@ -207,12 +207,14 @@ class SaleOrderLine(models.Model):
                 else 0.0
             )
 
-    def _get_billing_share(self, milestones):
-        """Part of the ordered quantity that ``milestones`` of the line stand for."""
+    def _get_billing_share(self, milestones, amount=None):
+        """Part of the ordered quantity that ``milestones`` of the line (or
+        ``amount``) stand for."""
         self.ensure_one()
         if not milestones:
             return 0.0
-        amount = sum(milestones.mapped("amount"))
+        if amount is None:
+            amount = sum(milestones.mapped("amount"))
         if self.currency_id.compare_amounts(amount, self.price_subtotal) >= 0:
             return self.product_uom_qty
         return self.product_uom_qty * amount / self.price_subtotal
@@ -233,13 +235,24 @@ class SaleOrderLine(models.Model):
             )
         return res
 
-    @api.depends("billing_milestone_ids.status", "billing_milestone_ids.amount")
+    # From what the invoices bill, not the milestones' amounts: Odoo reads the
+    # invoiced quantity while it computes the line's price, and the amounts
+    # computed then would read the net amount before it changes.
+    @api.depends(
+        "price_subtotal",
+        "billing_milestone_ids.status",
+        "billing_milestone_ids.invoice_line_id.price_subtotal",
+        "billing_milestone_ids.invoice_line_id.billing_credited_amount",
+    )
     def _compute_qty_invoiced(self):
         scheduled = self.filtered("billing_milestone_ids")
         res = super(SaleOrderLine, self - scheduled)._compute_qty_invoiced()
         for line in scheduled:
+            processed = line.billing_milestone_ids.filtered(
+                lambda m: m.status == "processed"
+            )
             line.qty_invoiced = line._get_billing_share(
-                line.billing_milestone_ids.filtered(lambda m: m.status == "processed")
+                processed, sum(m._get_billed_amount() for m in processed)
             )
         return res
 

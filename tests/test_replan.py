@@ -1,3 +1,4 @@
+from odoo import Command
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import Form, new_test_user, tagged
 
@@ -125,3 +126,26 @@ class TestReplan(LedgerCase):
                 {"sale_line_id": order.order_line.id, "method": "last"}
             )
         self.assertTrue(order.order_line.billing_replan_needed)
+
+    def test_open_amounts_follow_the_new_net_until_replanned(self):
+        # At the list price of a product that makes a project: Odoo re-prices
+        # the line when its quantity changes, reading its invoiced quantity.
+        self.product_scheduled.service_tracking = "project_only"
+        order = self.env["sale.order"].create(
+            {
+                "partner_id": self.customer.id,
+                "order_line": [
+                    Command.create({"product_id": self.product_scheduled.id})
+                ],
+            }
+        )
+        order.action_confirm()
+        m1, m2, m3 = order.order_line.billing_milestone_ids
+        self._invoice(order)
+        self.env.flush_all()
+        order.order_line.write({"product_uom_qty": 2})
+        self.env.flush_all()
+        self.env.invalidate_all()
+        self.assertEqual(order.order_line.price_subtotal, 2000.0)
+        self.assertEqual((m1.amount, m2.amount, m3.amount), (300.0, 800.0, 900.0))
+        self.assertEqual(order.order_line.qty_invoiced, 0.3)
