@@ -215,9 +215,27 @@ class SaleOrderLine(models.Model):
             return 0.0
         if amount is None:
             amount = sum(milestones.mapped("amount"))
-        if self.currency_id.compare_amounts(amount, self.price_subtotal) >= 0:
+        net = self._get_billing_net()
+        if self.currency_id.compare_amounts(amount, net) >= 0:
             return self.product_uom_qty
-        return self.product_uom_qty * amount / self.price_subtotal
+        return self.product_uom_qty * amount / net
+
+    def _get_billing_net(self):
+        """The line's untaxed net amount. Odoo reads the invoiced quantity while
+        it computes that amount (to decide whether to re-price the line): then
+        the field still holds the old amount, so it is worked out from the
+        price, as Odoo does."""
+        self.ensure_one()
+        if not self.env.is_protected(self._fields["price_subtotal"], self):
+            return self.price_subtotal
+        price = self.price_unit * (1 - (self.discount or 0.0) / 100.0)
+        return self.tax_id.compute_all(
+            price,
+            self.currency_id,
+            self.product_uom_qty,
+            product=self.product_id,
+            partner=self.order_id.partner_shipping_id,
+        )["total_excluded"]
 
     @api.depends(
         "billing_milestone_ids.status",

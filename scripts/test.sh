@@ -227,9 +227,12 @@ fi
 # --------------------------------------------------------------------------
 echo "==> pytest (pytest-odoo) on $DB"
 PYTEST_RC=0
+# The ledger state machine (about ten minutes) runs once, in Odoo's runner
+# above: a second run of random sequences proves nothing the first cannot.
 "$PYTHON" -m pytest -p no:cacheprovider -rs \
     --odoo-database="$DB" --odoo-config="$ODOO_CONF" --odoo-addons-path="$ADDONS_PATH" \
     --odoo-http \
+    -k "not test_invariants_hold_under_any_sequence_of_corrections" \
     "$ADDONS_DIR/$SMB_MODULE/tests" "$@" 2>&1 | tee "$LOG_DIR/pytest.out" || PYTEST_RC=${PIPESTATUS[0]}
 if grep -qE '^=+ .*[0-9]+ skipped' "$LOG_DIR/pytest.out"; then
     echo "FAILED: tests were skipped (pytest, see the SKIPPED lines above); a skipped test is not a pass"
