@@ -292,8 +292,6 @@ class SaleBillingMilestone(models.Model):
         "fixed_amount",
         "percent",
         "sequence",
-        "invoice_line_id.price_subtotal",
-        "invoice_line_id.billing_credited_amount",
         "reopened_ids.fixed_amount",
         "sale_line_id.price_subtotal",
         "sale_line_id.billing_milestone_ids.fixed_amount",
@@ -305,11 +303,11 @@ class SaleBillingMilestone(models.Model):
     )
     def _compute_amount(self):
         amounts = {}
-        for line in self.sale_line_id:
-            # Rows added in the order's Billing Schedule tab are not in the
-            # line's schedule until saved: they count with it.
-            edited = self.filtered(lambda m, line=line: m.sale_line_id == line)
-            amounts.update(line._get_billing_schedule_amounts(edited))
+        # Rows added in the order's Billing Schedule tab are not in the line's
+        # schedule until saved: they count with it.
+        for line, edited in self.grouped("sale_line_id").items():
+            if line:
+                amounts.update(line._get_billing_schedule_amounts(edited))
         for milestone in self:
             milestone.amount = amounts.get(milestone, 0.0)
 

@@ -215,7 +215,6 @@ class SaleOrder(models.Model):
         if milestones is not None and milestones - billable:
             raise UserError(self._billing_changed_message(milestones - billable, as_of))
         billable = billable._lock_for_invoicing(skip_locked=skip_locked)
-        billable.sale_line_id._set_billing_planned_net()
         runs = [
             (due_date, self.env["sale.billing.milestone"].union(*invoices.values()))
             for due_date, invoices in billable._get_invoice_plan()
@@ -247,7 +246,8 @@ class SaleOrder(models.Model):
         domain = [("order_id", "in", self.ids), *Milestone._get_billable_domain(as_of)]
         if milestones is not None:
             domain.append(("id", "in", milestones.ids))
-        return Milestone.search(domain)
+        # Each line's milestones in schedule order, without joining the orders.
+        return Milestone.search(domain, order="sequence, id")
 
     def _billing_changed_message(self, missed, as_of):
         return self.env._(

@@ -71,6 +71,8 @@ class SaleOrderLine(models.Model):
     # or the one it was last re-planned on. Odoo keeps no other record of it.
     billing_planned_net = fields.Monetary(
         string="Planned Net",
+        compute="_compute_billing_planned_net",
+        store=True,
         copy=False,
         readonly=True,
         help="Untaxed net amount the billing schedule was invoiced on, or last "
@@ -124,9 +126,10 @@ class SaleOrderLine(models.Model):
                 for template in templates
             ]
 
-    def _set_billing_planned_net(self):
-        """Record the net a schedule is first invoiced on: called on the lines
-        of a run's milestones before it invoices them."""
+    @api.depends("price_subtotal", "billing_milestone_ids.status")
+    def _compute_billing_planned_net(self):
+        # The net follows the line until a milestone of it is processed; from
+        # then on it stays what it was, until a re-plan records the new one.
         for line in self:
             if not any(m.status == "processed" for m in line.billing_milestone_ids):
                 line.billing_planned_net = line.price_subtotal
@@ -139,10 +142,10 @@ class SaleOrderLine(models.Model):
             # No planned net: invoiced before the module recorded it.
             line.billing_replan_needed = bool(
                 line.billing_planned_net
-                and any(m.status == "processed" for m in line.billing_milestone_ids)
                 and line.currency_id.compare_amounts(
                     line.billing_planned_net, line.price_subtotal
                 )
+                and any(m.status == "processed" for m in line.billing_milestone_ids)
             )
 
     @api.depends(
@@ -380,16 +383,12 @@ class SaleOrderLine(models.Model):
             # From what decides the amounts, not the stored ones, which the
             # running flush may not have brought up to date yet.
             total = sum(line._get_billing_schedule_amounts().values())
-            values = {
-                "line": line.display_name,
-                "milestones": ", ".join(m._milestone_label() for m in milestones),
-            }
             if float_compare(percent, 100.0, precision_digits=PERCENT_DIGITS) > 0:
                 raise ValidationError(
                     self.env._(
                         'Order line "%(line)s": the Percent of milestones '
                         "%(milestones)s adds up to %(percent)s %%, above 100 %%.",
-                        **values,
+                        **line._get_billing_error_values(),
                         percent=round(percent, PERCENT_DIGITS),
                     )
                 )
@@ -398,11 +397,21 @@ class SaleOrderLine(models.Model):
                     self.env._(
                         'Order line "%(line)s": milestones %(milestones)s add up '
                         "to %(total)s, above the line's untaxed net amount %(net)s.",
-                        **values,
+                        **line._get_billing_error_values(),
                         total=format_amount(self.env, total, currency),
                         net=format_amount(self.env, line.price_subtotal, currency),
                     )
                 )
+
+    def _get_billing_error_values(self):
+        """The line and its milestones, as the schedule's errors name them."""
+        self.ensure_one()
+        return {
+            "line": self.display_name,
+            "milestones": ", ".join(
+                m._milestone_label() for m in self.billing_milestone_ids
+            ),
+        }
 
     def _get_billing_schedule_amounts(self, edited=None, net=None):
         """Amount of each milestone of the line, as the schedule computes it.

@@ -116,6 +116,26 @@ class TestReplan(LedgerCase):
         self.assertFalse(order.order_line.billing_replan_needed)
         self.assertEqual((m1.amount, m2.amount), (6000.0, 14000.0))
 
+    def test_planned_net_is_the_net_of_the_live_invoices(self):
+        order = self._create_order(price=10000)
+        self._add_milestones(order.order_line, {"kind": "days", "percent": 30})
+        order.action_confirm()
+        line = order.order_line
+        self.assertEqual(line.billing_planned_net, 10000.0)
+        invoice = self._invoice(order)
+        line.product_uom_qty = 2
+        self.assertEqual(line.billing_planned_net, 10000.0)
+        self.assertTrue(line.billing_replan_needed)
+        # Its only invoice cancelled, the schedule is unbilled again: it
+        # follows the line's net, and the next invoice is made on that net.
+        invoice.button_cancel()
+        self.assertEqual(line.billing_planned_net, 20000.0)
+        self.assertFalse(line.billing_replan_needed)
+        self.assertEqual(self._invoice(order).amount_untaxed, 6000.0)
+        line.product_uom_qty = 3
+        self.assertEqual(line.billing_planned_net, 20000.0)
+        self.assertTrue(line.billing_replan_needed)
+
     def test_only_sales_users_replan(self):
         order, *__ = self._doubled()
         project_user = new_test_user(
