@@ -204,9 +204,10 @@ def commit(env):
 
 
 # Tables the invoicing reads and writes: their planner statistics are refreshed
-# after every build, as autovacuum does on a live database. Left to autovacuum,
-# a table that grew from empty minutes ago may be planned on stale statistics,
-# and which side meets the bad plan depends on when autovacuum happens to run.
+# after every build (Fixtures.build_orders), as autovacuum does on a live
+# database. Left to autovacuum, a table that grew from empty minutes ago may be
+# planned on stale statistics, and which side meets the bad plan depends on when
+# autovacuum happens to run.
 ANALYZED_TABLES = (
     "sale_order",
     "sale_order_line",
@@ -256,7 +257,7 @@ class Fixtures:
         """``orders`` confirmed orders of ``lines`` lines each, for customers
         ``first``, ``first + 1``..., every line fully billable today through
         ``milestones`` milestones: billing milestones (``scheduled``) or Odoo's
-        reached project milestones. Committed."""
+        reached project milestones. Committed, planner statistics refreshed."""
         sale_orders = env["sale.order"].create(
             [
                 {
@@ -306,6 +307,7 @@ class Fixtures:
                 ]
             )
         commit(env)
+        analyze(env)
         return sale_orders
 
 
@@ -389,7 +391,6 @@ def run_shape(registry, fixtures, args, lines, milestones, profiler):
                 )
                 for side in SIDES
             }
-            analyze(env)
             turn = round_index % len(SIDES)
             for side in SIDES[turn:] + SIDES[:turn]:
                 run = measure(env, built[side], INVOICERS[side], memory=memory)
@@ -528,7 +529,6 @@ def run_daily(registry, fixtures, size, memory):
         for first in range(0, size, DAILY_BUILD_CHUNK):
             chunk = min(DAILY_BUILD_CHUNK, size - first)
             orders |= fixtures.build_orders(env, chunk, 1, 1, True, first=first)
-        analyze(env)
         cron_id = env.ref(CRON_XMLID).id
     calls = []
     done = False
