@@ -17,7 +17,8 @@ milestones) builds, each round, the same orders three times and invoices them:
 - wizard: the same, through the batch wizard (Invoice Milestones).
 
 The first round warms up and is discarded; the order of the three sides turns
-every round; medians of the other rounds are reported. Peak Python memory
+every round; medians of the other rounds are reported, and the ratio
+ours/standard is the median of each round's own ratio. Peak Python memory
 (tracemalloc) is measured in one more round, since tracing slows the code it
 traces. Then the daily job invoices ``--daily-sizes`` orders as Odoo 18's
 scheduler drives it: one call per batch, a commit after each call, again while
@@ -414,10 +415,15 @@ def run_shape(registry, fixtures, args, lines, milestones, profiler):
             "invoices": runs[0]["invoices"],
             "invoice_lines": runs[0]["invoice_lines"],
         }
+    # Each round's ratio is taken between sides measured in the same round, so a
+    # slower round (the tables grow, the load moves) weighs on both sides.
     for side in ("ours", "wizard"):
-        figures[side]["ratio"] = (
-            figures[side]["ms_per_milestone"] / figures["standard"]["ms_per_milestone"]
-        )
+        paired = [
+            ours["seconds"] / standard["seconds"]
+            for ours, standard in zip(timed[side], timed["standard"], strict=True)
+        ]
+        figures[side]["ratio"] = median(paired)
+        figures[side]["ratio_per_round"] = paired
     return figures
 
 
@@ -437,16 +443,21 @@ def print_shape(n, lines, milestones, figures):
         f"(section took {figures['section_seconds']:.0f} s)"
     )
     out(
-        f"  {'side':<26}{'ms/milestone':>13}{'ratio':>7}{'ms/inv.line':>12}"
-        f"{'inv.lines':>10}{'queries/order':>14}{'peak MiB':>9}  load per round"
+        f"  {'side':<26}{'ms/milestone':>13}{'ratio':>7}{'range':>12}"
+        f"{'ms/inv.line':>12}{'inv.lines':>10}{'queries/order':>14}{'peak MiB':>9}"
+        "  load per round"
     )
     for side in SIDES:
         fig = figures[side]
-        ratio = f"{fig['ratio']:.2f}" if "ratio" in fig else "-"
+        ratio, spread = "-", "-"
+        if "ratio" in fig:
+            ratio = f"{fig['ratio']:.2f}"
+            rounds = fig["ratio_per_round"]
+            spread = f"{min(rounds):.2f}-{max(rounds):.2f}"
         loads = " ".join(f"{row[0]:.2f}" for row in fig["load_per_round"])
         out(
             f"  {SIDE_LABELS[side]:<26}{fig['ms_per_milestone']:>13.2f}{ratio:>7}"
-            f"{fig['ms_per_invoice_line']:>12.2f}{fig['invoice_lines']:>10}"
+            f"{spread:>12}{fig['ms_per_invoice_line']:>12.2f}{fig['invoice_lines']:>10}"
             f"{fig['queries_per_order']:>14.1f}{fig['peak_mib']:>9.1f}  {loads}"
         )
 
@@ -613,9 +624,11 @@ def goals(results, args):
         for side in ("ours", "wizard"):
             check(
                 f"{m} line(s) x 1 milestone, {SIDE_LABELS[side]}: "
-                "ours/standard <= 1.0 per billed milestone",
+                "ours/standard <= 1.0 per billed milestone (median of the rounds)",
                 fig[side]["ratio"] <= 1.0,
-                f"{fig[side]['ratio']:.2f}",
+                f"{fig[side]['ratio']:.2f} (rounds "
+                f"{min(fig[side]['ratio_per_round']):.2f} to "
+                f"{max(fig[side]['ratio_per_round']):.2f})",
             )
     top = max(args.shapes)
     if top > 1:
