@@ -625,7 +625,7 @@ class SaleBillingMilestone(models.Model):
             self.env._(
                 "Milestone %(milestones)s is already processed: its %(fields)s can "
                 "no longer be changed.",
-                milestones=", ".join(m._milestone_label() for m in processed),
+                milestones=processed._milestone_labels(),
                 fields=field_names,
             )
         )
@@ -638,7 +638,7 @@ class SaleBillingMilestone(models.Model):
                 self.env._(
                     "Milestone %(milestones)s is already processed and cannot be "
                     "deleted.",
-                    milestones=", ".join(m._milestone_label() for m in processed),
+                    milestones=processed._milestone_labels(),
                 )
             )
 

@@ -83,6 +83,10 @@ class SaleBillingMilestoneMixin(models.AbstractModel):
         self.ensure_one()
         return self.name or self.env._("(unnamed)")
 
+    def _milestone_labels(self):
+        """How a rule's message names the milestones, in one list."""
+        return ", ".join(milestone._milestone_label() for milestone in self)
+
     @api.constrains("kind", "fixed_amount", "percent")
     def _check_amount_or_percent(self):
         for milestone in self:

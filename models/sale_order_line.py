@@ -105,10 +105,15 @@ class SaleOrderLine(models.Model):
                 product.type == "service" and product.service_type == "milestones"
             )
 
+    def _has_processed_billing_milestone(self):
+        """Whether a live invoice line bills one of the line's milestones."""
+        self.ensure_one()
+        return any(m.status == "processed" for m in self.billing_milestone_ids)
+
     @api.depends("product_id")
     def _compute_billing_milestone_ids(self):
         for line in self:
-            if any(m.status == "processed" for m in line.billing_milestone_ids):
+            if line._has_processed_billing_milestone():
                 continue
             templates = (
                 line.product_id.billing_milestone_template_ids
@@ -131,7 +136,7 @@ class SaleOrderLine(models.Model):
         # The net follows the line until a milestone of it is processed; from
         # then on it stays what it was, until a re-plan records the new one.
         for line in self:
-            if not any(m.status == "processed" for m in line.billing_milestone_ids):
+            if not line._has_processed_billing_milestone():
                 line.billing_planned_net = line.price_subtotal
 
     @api.depends(
@@ -145,7 +150,7 @@ class SaleOrderLine(models.Model):
                 and line.currency_id.compare_amounts(
                     line.billing_planned_net, line.price_subtotal
                 )
-                and any(m.status == "processed" for m in line.billing_milestone_ids)
+                and line._has_processed_billing_milestone()
             )
 
     @api.depends(
@@ -369,7 +374,7 @@ class SaleOrderLine(models.Model):
                         line=line.display_name,
                         net=format_amount(self.env, line.price_subtotal, currency),
                         processed=format_amount(self.env, processed_amount, currency),
-                        milestones=", ".join(m._milestone_label() for m in processed),
+                        milestones=processed._milestone_labels(),
                     )
                 )
 
@@ -408,9 +413,7 @@ class SaleOrderLine(models.Model):
         self.ensure_one()
         return {
             "line": self.display_name,
-            "milestones": ", ".join(
-                m._milestone_label() for m in self.billing_milestone_ids
-            ),
+            "milestones": self.billing_milestone_ids._milestone_labels(),
         }
 
     def _get_billing_schedule_amounts(self, edited=None, net=None):
@@ -461,11 +464,7 @@ class SaleOrderLine(models.Model):
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_processed_milestones(self):
-        lines = self.filtered(
-            lambda line: any(
-                m.status == "processed" for m in line.billing_milestone_ids
-            )
-        )
+        lines = self.filtered(lambda line: line._has_processed_billing_milestone())
         if lines:
             raise UserError(
                 self.env._(

@@ -82,14 +82,18 @@ class SaleBillingMilestoneReplan(models.TransientModel):
                     "milestone would go below zero or there is none. Choose "
                     "another way to spread it.",
                     line=line.display_name,
-                    method=dict(
-                        self._fields["method"]._description_selection(self.env)
-                    )[self.method],
+                    method=self._get_method_label(),
                     net=format_amount(self.env, line.price_subtotal, line.currency_id),
                     processed=format_amount(self.env, processed, line.currency_id),
                 )
             ) from None
         return open_milestones, amounts, new_amount, processed
+
+    def _get_method_label(self):
+        """The chosen method, as the user reads it."""
+        self.ensure_one()
+        labels = dict(self._fields["method"]._description_selection(self.env))
+        return labels[self.method]
 
     @api.depends("sale_line_id", "method")
     def _compute_preview(self):
@@ -220,9 +224,7 @@ class SaleBillingMilestoneReplan(models.TransientModel):
                 line=line.display_name,
                 old=format_amount(self.env, old_net, line.currency_id),
                 new=format_amount(self.env, line.price_subtotal, line.currency_id),
-                method=dict(self._fields["method"]._description_selection(self.env))[
-                    self.method
-                ],
+                method=self._get_method_label(),
             )
         )
         return {"type": "ir.actions.act_window_close"}
