@@ -5,8 +5,8 @@ from .common import BillingMilestoneCommon
 
 EXPECTED = {
     "fr_FR": ("À traiter", "À venir", "doit être supérieur à 0"),
-    "de_DE": ("Zu verarbeiten", "Anstehend", "muss größer als 0"),
-    "es_ES": ("Por procesar", "Próximo", "debe ser mayor que 0"),
+    "de_DE": ("Offen", "Anstehend", "muss größer als 0"),
+    "es_ES": ("Pendiente", "Próximo", "debe ser mayor que 0"),
 }
 
 

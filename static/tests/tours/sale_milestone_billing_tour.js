@@ -131,7 +131,7 @@ registry.category("web_tour.tours").add("sale_milestone_billing_batch_tour", {
 registry.category("web_tour.tours").add("sale_milestone_billing_hold_tour", {
     steps: () => [
         {
-            content: "Hold",
+            content: "Open Put on Hold",
             trigger: ".o_form_view button[name='action_hold']",
             run: "click",
         },
