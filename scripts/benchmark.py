@@ -427,6 +427,12 @@ def run_shape(registry, fixtures, args, lines, milestones, profiler):
     return figures
 
 
+def ratio_range(figures):
+    """The lowest and the highest ratio of the rounds, as printed."""
+    rounds = figures["ratio_per_round"]
+    return f"{min(rounds):.2f} to {max(rounds):.2f}"
+
+
 def shape_key(lines, milestones):
     return f"{lines}x{milestones}"
 
@@ -443,7 +449,7 @@ def print_shape(n, lines, milestones, figures):
         f"(section took {figures['section_seconds']:.0f} s)"
     )
     out(
-        f"  {'side':<26}{'ms/milestone':>13}{'ratio':>7}{'range':>12}"
+        f"  {'side':<26}{'ms/milestone':>13}{'ratio':>7}{'range':>14}"
         f"{'ms/inv.line':>12}{'inv.lines':>10}{'queries/order':>14}{'peak MiB':>9}"
         "  load per round"
     )
@@ -451,13 +457,11 @@ def print_shape(n, lines, milestones, figures):
         fig = figures[side]
         ratio, spread = "-", "-"
         if "ratio" in fig:
-            ratio = f"{fig['ratio']:.2f}"
-            rounds = fig["ratio_per_round"]
-            spread = f"{min(rounds):.2f}-{max(rounds):.2f}"
+            ratio, spread = f"{fig['ratio']:.2f}", ratio_range(fig)
         loads = " ".join(f"{row[0]:.2f}" for row in fig["load_per_round"])
         out(
             f"  {SIDE_LABELS[side]:<26}{fig['ms_per_milestone']:>13.2f}{ratio:>7}"
-            f"{spread:>12}{fig['ms_per_invoice_line']:>12.2f}{fig['invoice_lines']:>10}"
+            f"{spread:>14}{fig['ms_per_invoice_line']:>12.2f}{fig['invoice_lines']:>10}"
             f"{fig['queries_per_order']:>14.1f}{fig['peak_mib']:>9.1f}  {loads}"
         )
 
@@ -626,9 +630,7 @@ def goals(results, args):
                 f"{m} line(s) x 1 milestone, {SIDE_LABELS[side]}: "
                 "ours/standard <= 1.0 per billed milestone (median of the rounds)",
                 fig[side]["ratio"] <= 1.0,
-                f"{fig[side]['ratio']:.2f} (rounds "
-                f"{min(fig[side]['ratio_per_round']):.2f} to "
-                f"{max(fig[side]['ratio_per_round']):.2f})",
+                f"{fig[side]['ratio']:.2f} (rounds {ratio_range(fig[side])})",
             )
     top = max(args.shapes)
     if top > 1:
