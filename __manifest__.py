@@ -24,6 +24,7 @@
         "wizards/sale_billing_milestone_invoice_views.xml",
         "wizards/sale_billing_milestone_hold_views.xml",
         "wizards/sale_billing_milestone_replan_views.xml",
+        "wizards/account_move_reversal_views.xml",
     ],
     "demo": [
         "demo/sale_milestone_billing_demo.xml",

@@ -3,12 +3,16 @@ from collections import defaultdict
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL
+from odoo.tools.misc import format_amount
 from odoo.tools.sql import constraint_definition
 
 # The database keeps a milestone on one live invoice line, whatever writes to
 # it. Deferred to the end of the transaction: within one flush, Odoo may write
 # the line a reversal frees after the line that bills the milestone again.
 LIVE_MILESTONE_CONSTRAINT = "account_move_line_billing_milestone_live_excl"
+
+# What changes the untaxed amount a draft line bills.
+PRICE_FIELDS = {"price_unit", "quantity", "discount", "tax_ids"}
 
 
 class AccountMoveLine(models.Model):
@@ -18,7 +22,9 @@ class AccountMoveLine(models.Model):
     ``billing_milestone_id``; so do the lines of its credit notes and of the
     invoices that reverse those, as Odoo copies business fields into them. The
     line is *live*, and its milestone processed, while its invoice is draft or
-    posted and posted credit notes of that invoice have not credited it in full.
+    posted and posted credit notes that bill it again later (see
+    ``account.move.billing_credit_intent``) have not credited it in full. Final
+    Reduction credit notes lower what it bills for good, and leave it live.
     """
 
     _inherit = "account.move.line"
@@ -30,19 +36,43 @@ class AccountMoveLine(models.Model):
         readonly=True,
         help="The billing milestone this line bills, or credits on a credit note.",
     )
+    # A fact of the moment the line was made, which nothing else records: a line
+    # that bills less re-opens the rest of its milestone. A float, not a
+    # monetary: rounding it on create would read the new line's currency.
+    billing_planned_amount = fields.Float(
+        copy=False,
+        readonly=True,
+        help="Untaxed amount the billing milestone stood for when this line was "
+        "made to bill it.",
+    )
+    billing_reopened_part_ids = fields.One2many(
+        "sale.billing.milestone",
+        "reopened_by_line_id",
+        string="Re-opened Parts",
+        help="Parts of a billing milestone this line put back on the schedule.",
+    )
     billing_credited_amount = fields.Monetary(
         compute="_compute_billing_live",
         store=True,
         currency_field="currency_id",
-        help="Untaxed amount of this invoice line that posted credit notes of its "
-        "invoice give back for the same milestone.",
+        help="Untaxed amount of this invoice line that posted Bill Again Later "
+        "credit notes of its invoice give back for the same milestone.",
+    )
+    billing_final_credit_amount = fields.Monetary(
+        string="Finally Credited",
+        compute="_compute_billing_live",
+        store=True,
+        currency_field="currency_id",
+        help="Untaxed amount of this invoice line that posted Final Reduction "
+        "credit notes of its invoice credit for the same milestone, less what "
+        "invoices reversing them took back.",
     )
     billing_milestone_live = fields.Boolean(
         compute="_compute_billing_live",
         store=True,
         index="btree_not_null",
         help="The line bills its milestone now: a customer invoice line, draft or "
-        "posted, not fully credited.",
+        "posted, not credited in full by Bill Again Later credit notes.",
     )
 
     def init(self):
@@ -64,33 +94,60 @@ class AccountMoveLine(models.Model):
         "move_type",
         "parent_state",
         "price_subtotal",
+        "move_id.reversed_entry_id.billing_credit_intent",
+        "move_id.reversal_move_ids.billing_credit_intent",
         "move_id.reversal_move_ids.line_ids.billing_milestone_id",
         "move_id.reversal_move_ids.line_ids.parent_state",
         "move_id.reversal_move_ids.line_ids.price_subtotal",
+        "move_id.reversal_move_ids.reversal_move_ids.line_ids.billing_milestone_id",
+        "move_id.reversal_move_ids.reversal_move_ids.line_ids.parent_state",
+        "move_id.reversal_move_ids.reversal_move_ids.line_ids.price_subtotal",
     )
     def _compute_billing_live(self):
         billing = self.filtered(
-            lambda line: line.billing_milestone_id and line.move_type == "out_invoice"
+            lambda line: (
+                line.billing_milestone_id
+                and line.move_type == "out_invoice"
+                and not line.move_id._is_billing_final_credit_undo()
+            )
         )
         (self - billing).update(
-            {"billing_credited_amount": 0.0, "billing_milestone_live": False}
+            {
+                "billing_credited_amount": 0.0,
+                "billing_final_credit_amount": 0.0,
+                "billing_milestone_live": False,
+            }
         )
-        # Posted credit notes of each invoice: what they give back per milestone.
+        # What the posted credit notes of each invoice give back per milestone,
+        # by intent; invoices reversing a final one take it back.
         credited = defaultdict(float)
-        for credit in billing.move_id.reversal_move_ids.line_ids:
-            if credit.billing_milestone_id and credit.move_type == "out_refund":
-                if credit.parent_state == "posted":
-                    key = (
-                        credit.move_id.reversed_entry_id,
-                        credit.billing_milestone_id,
-                    )
-                    credited[key] += credit.price_subtotal
+        final = defaultdict(float)
+        for credit_note in billing.move_id.reversal_move_ids:
+            if credit_note.move_type != "out_refund":
+                continue
+            is_final = credit_note.billing_credit_intent == "final"
+            amounts = final if is_final else credited
+            for credit in credit_note.line_ids._billing_posted_lines():
+                amounts[credit_note.reversed_entry_id, credit.billing_milestone_id] += (
+                    credit.price_subtotal
+                )
+            if is_final:
+                undoes = credit_note.reversal_move_ids.line_ids._billing_posted_lines()
+                for undo in undoes:
+                    key = (credit_note.reversed_entry_id, undo.billing_milestone_id)
+                    final[key] -= undo.price_subtotal
         for line in billing:
-            amount = credited[line.move_id, line.billing_milestone_id]
-            line.billing_credited_amount = amount
+            key = (line.move_id, line.billing_milestone_id)
+            line.billing_credited_amount = credited[key]
+            line.billing_final_credit_amount = final[key]
             line.billing_milestone_live = line.parent_state != "cancel" and (
-                line.currency_id.compare_amounts(amount, line.price_subtotal) < 0
+                line.currency_id.compare_amounts(credited[key], line.price_subtotal) < 0
             )
+
+    def _billing_posted_lines(self):
+        return self.filtered(
+            lambda line: line.billing_milestone_id and line.parent_state == "posted"
+        )
 
     # Computed from the milestone on every new line; the milestone itself
     # cannot be changed afterwards (see write).
@@ -118,12 +175,46 @@ class AccountMoveLine(models.Model):
                     "%(invoices)s: a milestone is billed by one invoice at a time. "
                     "Cancel or credit the other invoice first.",
                     milestone=milestone.display_name,
-                    invoices=", ".join(
-                        move.name if move.name != "/" else self.env._("a draft")
-                        for move in moves
-                    ),
+                    invoices=", ".join(move._get_billing_label() for move in moves),
                 )
             )
+
+    @api.constrains("billing_credited_amount", "billing_final_credit_amount")
+    def _check_billing_credits(self):
+        for line in self.filtered("billing_milestone_id"):
+            currency = line.currency_id
+            credited = line.billing_credited_amount + line.billing_final_credit_amount
+            if currency.compare_amounts(line.billing_final_credit_amount, 0.0) < 0:
+                raise ValidationError(
+                    self.env._(
+                        "Billing milestone %(milestone)s: invoices reversing the "
+                        "credit notes of %(invoice)s would take back more than "
+                        "they credited.",
+                        milestone=line.billing_milestone_id.display_name,
+                        invoice=line.move_id.display_name,
+                    )
+                )
+            if currency.compare_amounts(credited, line.price_subtotal) > 0:
+                raise ValidationError(
+                    self.env._(
+                        "Billing milestone %(milestone)s: the credit notes of "
+                        "%(invoice)s would credit %(credited)s of it, above the "
+                        "%(billed)s that invoice bills. Lower the credit note.",
+                        milestone=line.billing_milestone_id.display_name,
+                        invoice=line.move_id.display_name,
+                        credited=format_amount(self.env, credited, currency),
+                        billed=format_amount(self.env, line.price_subtotal, currency),
+                    )
+                )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        lines = super().create(vals_list)
+        # A new line billing less than its milestone stood for (a copy of a
+        # lowered line) re-opens the rest.
+        short = lines.filtered(lambda line: line._is_billing_short())
+        short.billing_milestone_id._sync_reopened_parts()
+        return lines
 
     def write(self, vals):
         if "billing_milestone_id" in vals and any(
@@ -136,10 +227,33 @@ class AccountMoveLine(models.Model):
                     "milestone is invoiced and cannot be changed afterwards."
                 )
             )
-        return super().write(vals)
+        res = super().write(vals)
+        if PRICE_FIELDS.intersection(vals):
+            # A draft line billing less, or more again, moves what is re-opened.
+            self.filtered(
+                "billing_milestone_live"
+            ).billing_milestone_id._sync_reopened_parts()
+        return res
+
+    def _is_billing_short(self):
+        """A live line that bills less than its milestone stood for."""
+        self.ensure_one()
+        return bool(
+            self.billing_milestone_live
+            and self.currency_id.compare_amounts(
+                self.billing_planned_amount, self.price_subtotal
+            )
+            > 0
+        )
 
     def _copy_data_extend_business_fields(self, values):
-        # Credit notes, and the invoices that reverse them, bill the same milestone.
+        # Credit notes, and the invoices that reverse those, bill the same
+        # milestone; reversing a credit note that re-opened a part bills that
+        # part again.
         res = super()._copy_data_extend_business_fields(values)
-        values["billing_milestone_id"] = self.billing_milestone_id.id
+        milestone = self.billing_milestone_id
+        if self.move_type == "out_refund" and self.billing_reopened_part_ids:
+            milestone = self.billing_reopened_part_ids[:1]
+        values["billing_milestone_id"] = milestone.id
+        values["billing_planned_amount"] = milestone.amount
         return res

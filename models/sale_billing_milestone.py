@@ -105,6 +105,14 @@ class SaleBillingMilestone(models.Model):
         currency_field="currency_id",
         help="Amount to invoice, in the order's currency.",
     )
+    credited_amount = fields.Monetary(
+        string="Credited",
+        compute="_compute_credited_amount",
+        store=True,
+        currency_field="currency_id",
+        help="Untaxed amount of the milestone that Final Reduction credit notes "
+        "credited: billed, then given up for good.",
+    )
     status = fields.Selection(
         selection=[
             ("to_process", "To Process"),
@@ -179,9 +187,17 @@ class SaleBillingMilestone(models.Model):
             ("upcoming", "Upcoming"),
             ("invoiced", "Invoiced"),
             ("paid", "Paid"),
+            ("credited", "Credited"),
         ],
         compute="_compute_customer_wording",
         help="The status as the customer reads it on the portal and the PDF.",
+    )
+    customer_amount = fields.Monetary(
+        string="Amount to Pay",
+        compute="_compute_customer_wording",
+        currency_field="currency_id",
+        help="The amount as the customer reads it: what is billed or to be "
+        "billed, net of Final Reduction credit notes.",
     )
     customer_trigger = fields.Char(
         string="When",
@@ -281,6 +297,16 @@ class SaleBillingMilestone(models.Model):
             milestone.invoice_line_id = live[:1]
             milestone.invoice_id = live[:1].move_id
 
+    @api.depends("invoice_line_id.billing_final_credit_amount")
+    def _compute_credited_amount(self):
+        for milestone in self:
+            line = milestone.invoice_line_id
+            milestone.credited_amount = (
+                milestone._to_milestone_currency(line.billing_final_credit_amount, line)
+                if line
+                else 0.0
+            )
+
     @api.depends("invoice_line_id", "on_hold")
     def _compute_status(self):
         for milestone in self:
@@ -319,6 +345,9 @@ class SaleBillingMilestone(models.Model):
 
     @api.depends(
         "status",
+        "amount",
+        "credited_amount",
+        "invoice_state",
         "invoice_payment_state",
         "kind",
         "days",
@@ -332,12 +361,18 @@ class SaleBillingMilestone(models.Model):
     )
     def _compute_customer_wording(self):
         for milestone in self:
-            if milestone.status != "processed":
+            # The customer has an invoice once it is posted, not while drafted.
+            invoiced = milestone.invoice_state == "posted"
+            amount = milestone.amount - milestone.credited_amount
+            if not invoiced:
                 milestone.customer_status = "upcoming"
+            elif milestone.currency_id.is_zero(amount):
+                milestone.customer_status = "credited"
             elif milestone.invoice_payment_state in ("paid", "in_payment"):
                 milestone.customer_status = "paid"
             else:
                 milestone.customer_status = "invoiced"
+            milestone.customer_amount = amount
             milestone.customer_trigger = milestone._get_customer_trigger()
 
     def _get_customer_trigger(self):
@@ -375,8 +410,8 @@ class SaleBillingMilestone(models.Model):
 
     def _get_schedule_entry(self, reopened_amount=0.0):
         """The milestone in its line's plan. A processed one holds what its
-        invoice bills, net of credit notes, plus ``reopened_amount``, what
-        those credit notes re-opened as parts of it."""
+        invoice bills, net of the credit notes that bill it again later, plus
+        ``reopened_amount``, what the ledger re-opened as parts of it."""
         self.ensure_one()
         billed = self._get_billed_amount()
         if billed is not None:
@@ -384,22 +419,16 @@ class SaleBillingMilestone(models.Model):
         return ScheduleEntry(self.percent, self.fixed_amount, billed)
 
     def _get_billed_amount(self):
-        """Untaxed amount the live invoice line bills, net of the credit notes of
-        its invoice, in the order's currency; None when no invoice bills the
-        milestone."""
+        """Untaxed amount the live invoice line bills, net of the Bill Again
+        Later credit notes of its invoice, in the order's currency; None when
+        no invoice bills the milestone. Final Reduction credit notes do not
+        lower it: what they credit is settled, not open."""
         self.ensure_one()
         line = self.invoice_line_id
         if not line:
             return None
-        net = line.price_subtotal - line.billing_credited_amount
-        currency = self.currency_id or line.currency_id
-        if currency == line.currency_id:
-            return net
-        return line.currency_id._convert(
-            net,
-            currency,
-            line.company_id,
-            line.move_id.invoice_date or line.date or fields.Date.context_today(self),
+        return self._to_milestone_currency(
+            line.price_subtotal - line.billing_credited_amount, line
         )
 
     @api.depends(
@@ -729,6 +758,7 @@ class SaleBillingMilestone(models.Model):
             "price_unit": price_unit,
             "discount": 0.0,
             "billing_milestone_id": self.id,
+            "billing_planned_amount": self.amount,
         }
 
     def _follow_project_milestone(self):

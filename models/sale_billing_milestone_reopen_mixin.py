@@ -1,11 +1,13 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
+from odoo.tools.misc import format_amount
 
 # What a re-opened part takes from the milestone it re-opens, besides the amount:
 # the same trigger, so that it is billable as soon as the original was.
 REOPENED_COPIED_FIELDS = (
     "sequence",
     "name",
+    "description",
     "kind",
     "days",
     "date",
@@ -19,15 +21,19 @@ REOPENED_COPIED_FIELDS = (
 
 
 class SaleBillingMilestoneReopenMixin(models.AbstractModel):
-    """Partial credit notes re-open what they credit.
+    """What the ledger puts back on the schedule.
 
-    A posted credit note that gives back part of the live invoice line of a
-    milestone re-opens exactly that part: a new milestone of the same line and
-    trigger, for the credited amount, linked to the original and to the credit
-    note line. The parts follow the ledger (``_sync_reopened_parts``): they come
-    with the posted credit note and go with it, and the original milestone keeps
-    what they re-open out of its own amount. So what the invoices bill, net of
-    credit notes, and what is still open always add up to the schedule.
+    Two things give part of a billed milestone back, to be billed again with
+    the same trigger: a posted Bill Again Later credit note that credits part
+    of its live invoice line, and a live line that bills less than the
+    milestone stood for when it was made (a draft line lowered, a partial
+    credit note reversed). Each re-opens exactly that part: a new milestone of
+    the same line and trigger, for that amount, linked to the original and to
+    the line that re-opened it. The parts follow the ledger
+    (``_sync_reopened_parts``): they come and go with what re-opens them, and
+    the original milestone keeps what they re-open out of its own amount. So
+    what the invoices bill net of credit notes, what is still open and what
+    Final Reduction credit notes credited always add up to the schedule.
     """
 
     _name = "sale.billing.milestone.reopen.mixin"
@@ -40,7 +46,7 @@ class SaleBillingMilestoneReopenMixin(models.AbstractModel):
         copy=False,
         index="btree_not_null",
         ondelete="restrict",
-        help="The milestone a partial credit note gave this part back from.",
+        help="The milestone this part was given back from.",
     )
     reopened_by_line_id = fields.Many2one(
         "account.move.line",
@@ -49,109 +55,144 @@ class SaleBillingMilestoneReopenMixin(models.AbstractModel):
         copy=False,
         index="btree_not_null",
         ondelete="restrict",
-        help="The credit note line that gave this part back.",
+        help="The credit note line that gave this part back, or the invoice line "
+        "that bills less than the milestone stood for.",
     )
     reopened_ids = fields.One2many(
         "sale.billing.milestone",
         "reopened_from_id",
         string="Re-opened Parts",
         readonly=True,
-        help="Parts of this milestone that partial credit notes gave back, to be "
-        "billed again.",
+        help="Parts of this milestone given back to be billed again.",
     )
 
     _sql_constraints = [
         (
             "reopened_by_line_unique",
             "UNIQUE(reopened_by_line_id)",
-            "A credit note line re-opens one part of a billing milestone.",
+            "An invoice or credit note line re-opens one part of a billing milestone.",
         ),
     ]
 
-    def _get_credit_amount(self, credit_line):
-        """Untaxed amount of a credit note line in the milestone's currency."""
+    def _to_milestone_currency(self, amount, line):
+        """``amount`` of invoice line ``line`` in the milestone's currency."""
         self.ensure_one()
-        if credit_line.currency_id == self.currency_id:
-            return credit_line.price_subtotal
-        return credit_line.currency_id._convert(
-            credit_line.price_subtotal,
+        if line.currency_id == self.currency_id:
+            return amount
+        return line.currency_id._convert(
+            amount,
             self.currency_id,
-            credit_line.company_id,
-            credit_line.move_id.invoice_date or credit_line.date,
+            line.company_id,
+            line.move_id.invoice_date or line.date,
         )
 
-    def _prepare_reopened_part_values(self, credit_line):
+    def _get_reopening_amount(self, line):
+        """What ``line`` re-opens of the milestone: the untaxed amount of a
+        credit note line, or what an invoice line bills short."""
+        self.ensure_one()
+        if line.move_type == "out_refund":
+            amount = line.price_subtotal
+        else:
+            amount = line.billing_planned_amount - line.price_subtotal
+        return self._to_milestone_currency(amount, line)
+
+    def _prepare_reopened_part_values(self, line):
         self.ensure_one()
         values = {name: self[name] for name in REOPENED_COPIED_FIELDS}
         return {
             **values,
             "sale_line_id": self.sale_line_id.id,
-            "description": self.env._(
-                "%(description)s, re-opened by %(credit_note)s",
-                description=self.description or self.name,
-                credit_note=credit_line.move_id.name,
-            ),
-            "fixed_amount": self._get_credit_amount(credit_line),
+            "fixed_amount": self._get_reopening_amount(line),
             "percent": 0.0,
             "reopened_from_id": self.id,
-            "reopened_by_line_id": credit_line.id,
+            "reopened_by_line_id": line.id,
         }
+
+    def _get_reopening_lines(self):
+        """The lines that want a part of the milestone re-opened: its live
+        invoice line when it bills short, and the posted Bill Again Later credit
+        note lines of that line's invoice for the milestone."""
+        self.ensure_one()
+        line = self.invoice_line_id
+        reopening = line.filtered(lambda aml: aml._is_billing_short())
+        for credit_note in line.move_id.reversal_move_ids:
+            if (
+                credit_note.move_type == "out_refund"
+                and credit_note.billing_credit_intent == "rebill"
+            ):
+                reopening |= credit_note.line_ids._billing_posted_lines().filtered(
+                    lambda aml: aml.billing_milestone_id == self
+                )
+        return reopening
+
+    def _get_reopened_source_line(self):
+        """The invoice line a part was taken from: the short line itself, or
+        the line of the credited invoice that bills the original."""
+        self.ensure_one()
+        line = self.reopened_by_line_id
+        if line.move_type != "out_refund":
+            return line
+        return line.move_id.reversed_entry_id.invoice_line_ids.filtered(
+            lambda aml: aml.billing_milestone_id == self.reopened_from_id
+        )
 
     def _sync_reopened_parts(self):
         """Bring the re-opened parts of these milestones in line with the ledger.
 
-        One part per posted credit note line that credits the milestone's live
-        invoice line. A part whose credit note is no longer posted goes, unless
-        an invoice bills it again: undoing the credit would then bill the money
-        twice, so it is refused. A billed part stays when the original line is
-        cancelled or credited in full: the original re-opens without it.
+        A part nothing re-opens any more goes while it is unbilled. A billed one
+        stays when the line it was taken from no longer bills (cancelled,
+        credited in full): the original re-opens without it. Otherwise undoing
+        what re-opened it would bill the money twice, so it is refused.
         """
         milestones = self.exists()
         if not milestones:
             return
         wanted = {}
         for milestone in milestones:
-            line = milestone.invoice_line_id
-            for credit in line.move_id.reversal_move_ids.line_ids:
-                if (
-                    credit.billing_milestone_id == milestone
-                    and credit.move_type == "out_refund"
-                    and credit.parent_state == "posted"
-                ):
-                    wanted[credit] = milestone
+            for line in milestone._get_reopening_lines():
+                wanted[line] = (milestone, milestone._get_reopening_amount(line))
         parts = milestones.reopened_ids
-        stale = parts.filtered(
-            lambda part: (
-                part.reopened_by_line_id not in wanted
-                and (
-                    part.status != "processed"
-                    or part.reopened_by_line_id.parent_state != "posted"
-                )
+        stale = parts.filtered(lambda part: part.reopened_by_line_id not in wanted)
+        changed = (parts - stale).filtered(
+            lambda part: part.currency_id.compare_amounts(
+                part.fixed_amount, wanted[part.reopened_by_line_id][1]
             )
         )
-        billed = stale.filtered(lambda part: part.status == "processed")
+        kept = stale.filtered(
+            lambda part: (
+                part.status == "processed"
+                and not part._get_reopened_source_line().billing_milestone_live
+            )
+        )
+        billed = (stale - kept | changed).filtered(
+            lambda part: part.status == "processed"
+        )
         if billed:
             part = billed[0]
             raise UserError(
                 self.env._(
-                    "Credit note %(credit_note)s gave back part of milestone "
-                    "%(milestone)s, which %(invoice)s bills again: cancel or credit "
-                    "%(invoice)s first, or the part would be billed twice.",
-                    credit_note=part.reopened_by_line_id.move_id.name,
+                    "Milestone %(milestone)s: %(amount)s of it, given back by "
+                    "%(reopened_by)s, is billed again by %(invoice)s. Cancel or credit "
+                    "%(invoice)s first, or that amount would be billed twice.",
                     milestone=part.reopened_from_id.display_name,
-                    invoice=part.invoice_id.name,
+                    amount=format_amount(self.env, part.amount, part.currency_id),
+                    reopened_by=part.reopened_by_line_id.move_id._get_billing_label(),
+                    invoice=part.invoice_id._get_billing_label(),
                 )
             )
         # The ledger, not the user, decides the parts: an accountant crediting
         # an invoice may have no right to create or delete billing milestones.
-        stale.sudo().unlink()
+        (stale - kept).sudo().unlink()
+        for part in changed:
+            # Same reason: a draft invoice line the accountant edits moves it.
+            part.sudo().fixed_amount = wanted[part.reopened_by_line_id][1]
         missing = [
-            milestone._prepare_reopened_part_values(credit)
-            for credit, milestone in wanted.items()
-            if credit not in parts.reopened_by_line_id
+            milestone._prepare_reopened_part_values(line)
+            for line, (milestone, __) in wanted.items()
+            if line not in parts.reopened_by_line_id
         ]
         if missing:
-            # Same reason as above: the credit note, not the user, re-opens.
+            # Same reason: the ledger, not the user, re-opens.
             self.env["sale.billing.milestone"].sudo().create(missing)
 
     @api.constrains("reopened_from_id", "reopened_by_line_id", "fixed_amount")
@@ -160,48 +201,43 @@ class SaleBillingMilestoneReopenMixin(models.AbstractModel):
             lambda m: m.reopened_from_id or m.reopened_by_line_id
         ):
             origin = part.reopened_from_id
-            credit = part.reopened_by_line_id
+            line = part.reopened_by_line_id
             if not (
                 origin
-                and credit.move_type == "out_refund"
-                and credit.parent_state == "posted"
-                and credit.billing_milestone_id == origin
                 and origin.sale_line_id == part.sale_line_id
+                and line in origin._get_reopening_lines()
                 and not part.currency_id.compare_amounts(
-                    part.fixed_amount, origin._get_credit_amount(credit)
+                    part.fixed_amount, origin._get_reopening_amount(line)
                 )
             ):
                 raise ValidationError(
                     self.env._(
                         'Milestone "%(milestone)s": a re-opened part is the amount '
-                        "a posted credit note gives back on its original milestone; "
-                        "it is made by posting that credit note, not by hand.",
+                        "a Bill Again Later credit note gives back on its original "
+                        "milestone, or what its invoice line bills short; the "
+                        "ledger makes it, not a user.",
                         milestone=part._milestone_label(),
                     )
                 )
 
-    def _is_reopened_by_a_live_credit(self):
-        """A part the ledger still wants: its credit note is posted and credits
-        the invoice that bills the original milestone now."""
-        self.ensure_one()
-        credit = self.reopened_by_line_id
-        return (
-            credit.parent_state == "posted"
-            and self.reopened_from_id.invoice_id
-            and credit.move_id.reversed_entry_id == self.reopened_from_id.invoice_id
-        )
-
     @api.ondelete(at_uninstall=False)
     def _unlink_except_reopened(self):
         kept = self.filtered(
-            lambda m: m.reopened_ids or m._is_reopened_by_a_live_credit()
+            lambda m: (
+                m.reopened_ids
+                or (
+                    m.reopened_by_line_id
+                    and m.reopened_by_line_id
+                    in m.reopened_from_id._get_reopening_lines()
+                )
+            )
         )
         if kept:
             raise UserError(
                 self.env._(
-                    "Milestone %(milestones)s is a part a posted credit note gave "
-                    "back, or has such parts: reset the credit note to draft instead "
-                    "of deleting it.",
-                    milestones=", ".join(kept.mapped("display_name")),
+                    "Milestone %(milestones)s is part of what the invoices put back "
+                    "on the schedule: reset the credit note to draft, or change the "
+                    "invoice line, instead of deleting it.",
+                    milestones=kept._milestone_labels(),
                 )
             )

@@ -48,6 +48,12 @@ class SaleOrder(models.Model):
         compute="_compute_billing_progress",
         help="Untaxed amount of the milestones a draft or posted invoice bills.",
     )
+    billing_credited_amount = fields.Monetary(
+        string="Credited",
+        compute="_compute_billing_progress",
+        help="Untaxed amount of the milestones that Final Reduction credit notes "
+        "credited for good.",
+    )
     billing_paid_amount = fields.Monetary(
         string="Paid",
         compute="_compute_billing_progress",
@@ -56,7 +62,7 @@ class SaleOrder(models.Model):
     billing_remaining_amount = fields.Monetary(
         string="Remaining",
         compute="_compute_billing_progress",
-        help="Untaxed amount of the scheduled lines not invoiced yet.",
+        help="Untaxed amount of the milestone lines neither invoiced nor credited yet.",
     )
     billing_billable_amount = fields.Monetary(
         string="Billable Now",
@@ -67,7 +73,8 @@ class SaleOrder(models.Model):
         string="% Billed",
         compute="_compute_billing_progress",
         aggregator=None,
-        help="Share of the scheduled lines' untaxed amount invoiced so far.",
+        help="Share of the milestone lines' untaxed amount invoiced so far, what "
+        "Final Reduction credit notes credited included.",
     )
     billing_auto_invoice_failed_date = fields.Date(
         string="Automatic Invoicing Failed On",
@@ -106,6 +113,7 @@ class SaleOrder(models.Model):
     @api.depends(
         "order_line.billing_scheduled_amount",
         "order_line.billing_invoiced_amount",
+        "order_line.billing_credited_amount",
         "order_line.billing_paid_amount",
         "order_line.billing_remaining_amount",
         "order_line.billing_billable_amount",
@@ -115,12 +123,13 @@ class SaleOrder(models.Model):
         for order in self:
             # What is saved: reading the schedules of lines being edited in a
             # form would add their new milestones to the order's tab as well.
-            lines = order._origin.order_line.filtered("billing_milestone_ids")
+            lines = order._origin.order_line.filtered("is_billing_milestone_line")
             totals = {
                 name: sum(lines.mapped(name))
                 for name in (
                     "billing_scheduled_amount",
                     "billing_invoiced_amount",
+                    "billing_credited_amount",
                     "billing_paid_amount",
                     "billing_remaining_amount",
                     "billing_billable_amount",
@@ -128,9 +137,10 @@ class SaleOrder(models.Model):
             }
             order.update(totals)
             net = sum(lines.mapped("price_subtotal"))
-            order.billing_progress = (
-                100.0 * totals["billing_invoiced_amount"] / net if net else 0.0
+            settled = (
+                totals["billing_invoiced_amount"] + totals["billing_credited_amount"]
             )
+            order.billing_progress = 100.0 * settled / net if net else 0.0
 
     def write(self, vals):
         if "contract_date" in vals:

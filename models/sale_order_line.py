@@ -50,6 +50,12 @@ class SaleOrderLine(models.Model):
         compute="_compute_billing_totals",
         help="Untaxed amount of the milestones a draft or posted invoice bills.",
     )
+    billing_credited_amount = fields.Monetary(
+        string="Credited",
+        compute="_compute_billing_totals",
+        help="Untaxed amount of the milestones that Final Reduction credit notes "
+        "credited for good.",
+    )
     billing_paid_amount = fields.Monetary(
         string="Paid",
         compute="_compute_billing_totals",
@@ -58,13 +64,14 @@ class SaleOrderLine(models.Model):
     billing_remaining_amount = fields.Monetary(
         string="Remaining",
         compute="_compute_billing_totals",
-        help="Untaxed amount of the line not invoiced yet.",
+        help="Untaxed amount of the line neither invoiced nor credited yet.",
     )
     billing_progress = fields.Float(
         string="% Billed",
         compute="_compute_billing_totals",
         aggregator=None,
-        help="Share of the line's untaxed amount invoiced so far.",
+        help="Share of the line's untaxed amount invoiced so far, what Final "
+        "Reduction credit notes credited included.",
     )
 
     # A fact, not a copy: the net the first invoice of the schedule was made on,
@@ -180,19 +187,25 @@ class SaleOrderLine(models.Model):
         "billing_milestone_ids.status",
         "billing_milestone_ids.billable_date",
         "billing_milestone_ids.invoice_payment_state",
+        "billing_milestone_ids.credited_amount",
         "billing_milestone_ids.percent",
         "billing_milestone_ids.fixed_amount",
+        "qty_invoiced",
+        "invoice_lines.move_id.payment_state",
     )
     @api.depends_context("tz")
     def _compute_billing_totals(self):
-        for line in self:
+        unscheduled = self.filtered(lambda line: not line.billing_milestone_ids)
+        unscheduled._compute_billing_totals_from_invoices()
+        for line in self - unscheduled:
             milestones = line.billing_milestone_ids
-            invoiced = milestones.filtered(lambda m: m.status == "processed")
-            paid = invoiced.filtered(
+            processed = milestones.filtered(lambda m: m.status == "processed")
+            paid = processed.filtered(
                 lambda m: m.invoice_payment_state in ("paid", "in_payment")
             )
             scheduled = sum(milestones.mapped("amount"))
-            invoiced_amount = sum(invoiced.mapped("amount"))
+            credited = sum(processed.mapped("credited_amount"))
+            invoiced_amount = sum(processed.mapped("amount")) - credited
             line.billing_scheduled_amount = scheduled
             line.billing_scheduled_percent = scheduled_percent(
                 line.price_subtotal,
@@ -207,13 +220,51 @@ class SaleOrderLine(models.Model):
                 milestones.filtered("is_billable_now").mapped("amount")
             )
             line.billing_invoiced_amount = invoiced_amount
-            line.billing_paid_amount = sum(paid.mapped("amount"))
-            line.billing_remaining_amount = line.price_subtotal - invoiced_amount
-            line.billing_progress = (
-                100.0 * invoiced_amount / line.price_subtotal
-                if line.price_subtotal
-                else 0.0
+            line.billing_credited_amount = credited
+            line.billing_paid_amount = sum(paid.mapped("customer_amount"))
+            line._set_billing_progress(invoiced_amount + credited)
+
+    def _compute_billing_totals_from_invoices(self):
+        """Lines without a schedule, sold based on milestones or not: what
+        Odoo's invoiced quantity says is invoiced, and what paid invoices bill."""
+        for line in self:
+            net = line.price_subtotal
+            quantity = line.product_uom_qty
+            invoiced = net * line.qty_invoiced / quantity if quantity else 0.0
+            paid = 0.0
+            for aml in line.invoice_lines:
+                move = aml.move_id
+                if move.state == "posted" and move.payment_state in (
+                    "paid",
+                    "in_payment",
+                ):
+                    sign = -1 if move.move_type == "out_refund" else 1
+                    paid += sign * aml.currency_id._convert(
+                        aml.price_subtotal,
+                        line.currency_id,
+                        aml.company_id,
+                        move.invoice_date or aml.date,
+                    )
+            line.update(
+                {
+                    "billing_scheduled_amount": 0.0,
+                    "billing_scheduled_percent": 0.0,
+                    "billing_unscheduled_amount": net,
+                    "billing_billable_amount": 0.0,
+                    "billing_invoiced_amount": line.currency_id.round(invoiced),
+                    "billing_credited_amount": 0.0,
+                    "billing_paid_amount": paid,
+                }
             )
+            line._set_billing_progress(line.billing_invoiced_amount)
+
+    def _set_billing_progress(self, settled):
+        """Remaining and % Billed of the line, ``settled`` being what is
+        invoiced or credited for good."""
+        self.ensure_one()
+        net = self.price_subtotal
+        self.billing_remaining_amount = net - settled
+        self.billing_progress = 100.0 * settled / net if net else 0.0
 
     def _get_billing_share(self, milestones, amount=None):
         """Part of the ordered quantity that ``milestones`` of the line (or

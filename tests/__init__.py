@@ -20,6 +20,7 @@ from . import test_query_counts
 from . import test_latest
 from . import test_display
 from . import test_reopen
+from . import test_credit_intent
 from . import test_tours
 from . import test_replan
 from . import test_acceptance

@@ -29,12 +29,16 @@ class LedgerCase(BillingMilestoneCommon):
         ).create({"advance_payment_method": "delivered"}).create_invoices()
         return order.invoice_ids - before
 
-    def _reverse(self, moves, modify=False):
-        """Credit Note (draft), or Full refund and new draft invoice."""
+    def _reverse(self, moves, modify=False, intent=None):
+        """Credit Note (draft), or Full refund and new draft invoice; ``intent``:
+        Credited Milestones as the accountant picks it, else the default."""
+        values = {"reason": "Correction", "journal_id": moves.journal_id.id}
+        if intent:
+            values["billing_credit_intent"] = intent
         wizard = (
             self.env["account.move.reversal"]
             .with_context(active_model="account.move", active_ids=moves.ids)
-            .create({"reason": "Correction", "journal_id": moves.journal_id.id})
+            .create(values)
         )
         if modify:
             wizard.modify_moves()
@@ -101,11 +105,11 @@ class TestCorrectionPaths(LedgerCase):
         self._invoice(order).unlink()
         self.assertOpen(m1)
 
-    def test_full_credit_note_reopens_the_milestone(self):
+    def test_full_credit_note_to_bill_again_reopens_the_milestone(self):
         order, m1, __ = self._order()
         invoice = self._invoice(order)
         invoice.action_post()
-        credit_note = self._reverse(invoice)
+        credit_note = self._reverse(invoice, intent="rebill")
         self.assertEqual(credit_note.invoice_line_ids.billing_milestone_id, m1)
         # A draft credit note gives nothing back yet.
         self.assertBilledOnce(m1, invoice)
@@ -117,7 +121,7 @@ class TestCorrectionPaths(LedgerCase):
         order, m1, __ = self._order()
         invoice = self._invoice(order)
         invoice.action_post()
-        credit_note = self._reverse(invoice)
+        credit_note = self._reverse(invoice, intent="rebill")
         credit_note.invoice_line_ids.price_unit = 100
         credit_note.action_post()
         self.env.flush_all()
@@ -147,7 +151,7 @@ class TestCorrectionPaths(LedgerCase):
         order, m1, __ = self._order()
         invoice = self._invoice(order)
         invoice.action_post()
-        credit_note = self._reverse(invoice)
+        credit_note = self._reverse(invoice, intent="rebill")
         credit_note.action_post()
         self.assertOpen(m1)
         rebill = self._reverse(credit_note)
@@ -158,7 +162,7 @@ class TestCorrectionPaths(LedgerCase):
         order, m1, __ = self._order()
         invoice = self._invoice(order)
         invoice.action_post()
-        credit_note = self._reverse(invoice)
+        credit_note = self._reverse(invoice, intent="rebill")
         credit_note.action_post()
         again = self._invoice(order)
         with self.assertRaisesRule(ValidationError, r"M1 would be billed twice"):
@@ -169,7 +173,7 @@ class TestCorrectionPaths(LedgerCase):
         order, m1, __ = self._order()
         invoice = self._invoice(order)
         invoice.action_post()
-        credit_note = self._reverse(invoice)
+        credit_note = self._reverse(invoice, intent="rebill")
         credit_note.action_post()
         again = self._invoice(order)
         with self.assertRaisesRule(ValidationError, r"M1 would be billed twice"):
@@ -293,13 +297,24 @@ class TestDerivedFields(LedgerCase):
             line.write({"billing_milestone_id": m2.id})
         self.assertEqual(line.billing_milestone_id, m1)
 
-    def test_editing_the_draft_invoice_line_moves_the_billed_amount(self):
+    def test_lowering_a_draft_invoice_line_reopens_the_rest_of_its_milestone(self):
         order, m1, m2 = self._order()
         invoice = self._invoice(order)
         with Form(invoice) as form, form.invoice_line_ids.edit(0) as line:
             line.price_unit = 250.0
         self.assertBilledOnce(m1, invoice)
-        self.assertEqual((m1.amount, m2.amount), (250.0, 750.0))
+        part = m1.reopened_ids
+        self.assertEqual(
+            (m1.amount, part.amount, m2.amount, part.kind, part.status),
+            (250.0, 50.0, 700.0, "days", "to_process"),
+        )
+        self.assertEqual(part.reopened_by_line_id, invoice.invoice_line_ids)
+        self.assertEqual(order.order_line.billing_unscheduled_amount, 0.0)
+        # Raised again, the line bills what M1 stands for: nothing is left open.
+        with Form(invoice) as form, form.invoice_line_ids.edit(0) as line:
+            line.price_unit = 300.0
+        self.assertFalse(m1.reopened_ids)
+        self.assertEqual((m1.amount, m2.amount), (300.0, 700.0))
 
     def test_invoice_line_above_the_net_amount_is_refused(self):
         order, __, m2 = self._order()
@@ -551,7 +566,7 @@ class TestBillingProgress(LedgerCase):
         self.assertEqual(order.billing_paid_amount, 300)
         m2.action_reach()
         self.assertEqual(order.billing_billable_amount, 700)
-        credit_note = self._reverse(invoice)
+        credit_note = self._reverse(invoice, intent="rebill")
         credit_note.action_post()
         self.assertEqual(
             (order.billing_invoiced_amount, order.billing_progress), (0, 0)

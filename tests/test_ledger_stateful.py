@@ -21,6 +21,7 @@ from .test_ledger import LedgerCase
 EXAMPLES = int(os.environ.get("SMB_LEDGER_EXAMPLES", 200))
 
 INDEX = st.integers(min_value=0, max_value=20)
+INTENT = st.sampled_from(["final", "rebill"])
 
 
 @tagged("post_install", "-at_install")
@@ -39,7 +40,6 @@ class TestLedgerStateMachine(LedgerCase):
                 self.order, self.m1, self.m2 = test._order()
                 self.milestones = self.m1 | self.m2
                 self.moves = test.env["account.move"]
-                self.short_billed = False
 
             def teardown(self):
                 self.savepoint.close(rollback=True)
@@ -106,30 +106,29 @@ class TestLedgerStateMachine(LedgerCase):
                 if move and self._attempt(move.unlink) is not None:
                     self.moves = self.moves.exists()
 
-            def _reversed(self, move, moves):
-                """Reversing a credit note bills its milestones again for what
-                it credited: after a partial credit, less than they stand for."""
-                if moves and move.move_type == "out_refund":
-                    self.short_billed = True
-                self._add(moves)
-
-            @rule(index=INDEX)
-            def full_credit_note(self, index):
+            @rule(index=INDEX, intent=INTENT)
+            def full_credit_note(self, index, intent):
                 move = self._move(index, ("posted",))
                 if move:
-                    self._reversed(move, self._attempt(self._credit, move, None))
+                    self._add(self._attempt(self._credit, move, None, intent))
 
-            @rule(index=INDEX)
-            def partial_credit_note(self, index):
+            @rule(index=INDEX, intent=INTENT)
+            def partial_credit_note(self, index, intent):
                 move = self._move(index, ("posted",), "out_invoice")
                 if move:
-                    self._add(self._attempt(self._credit, move, 0.5))
+                    self._add(self._attempt(self._credit, move, 0.5, intent))
 
-            @rule(index=INDEX)
-            def draft_credit_note(self, index):
+            @rule(index=INDEX, intent=INTENT)
+            def draft_credit_note(self, index, intent):
                 move = self._move(index, ("posted",))
                 if move:
-                    self._reversed(move, self._attempt(test._reverse, move))
+                    self._add(self._attempt(test._reverse, move, False, intent))
+
+            @rule(index=INDEX, intent=INTENT)
+            def change_draft_credit_note_intent(self, index, intent):
+                move = self._move(index, ("draft",), "out_refund")
+                if move:
+                    self._attempt(move.write, {"billing_credit_intent": intent})
 
             @rule(index=INDEX)
             def refund_and_new_draft(self, index):
@@ -164,14 +163,10 @@ class TestLedgerStateMachine(LedgerCase):
                 lines = move and move.invoice_line_ids.filtered("billing_milestone_id")
                 if lines:
                     line = lines[index % len(lines)]
-                    if self._attempt(
-                        line.write, {"price_unit": line.price_unit * share}
-                    ):
-                        # What a draft line no longer bills is left unscheduled.
-                        self.short_billed = True
+                    self._attempt(line.write, {"price_unit": line.price_unit * share})
 
-            def _credit(self, move, share):
-                credit_note = test._reverse(move)
+            def _credit(self, move, share, intent):
+                credit_note = test._reverse(move, intent=intent)
                 if share:
                     for line in credit_note.invoice_line_ids:
                         line.price_unit = line.price_unit * share
@@ -183,68 +178,95 @@ class TestLedgerStateMachine(LedgerCase):
                 test.env.flush_all()
                 currency = self.order.currency_id
                 line = self.order.order_line
-                # With the parts partial credit notes re-open, the schedule
-                # still spreads exactly the line's net amount.
                 milestones = line.billing_milestone_ids
                 test.assertEqual(milestones & self.milestones, self.milestones)
-                scheduled = sum(milestones.mapped("amount"))
-                test.assertLessEqual(
-                    currency.compare_amounts(scheduled, line.price_subtotal), 0
-                )
-                if not self.short_billed:
-                    test.assertTrue(
-                        currency.is_zero(scheduled - line.price_subtotal),
-                        (milestones.mapped("amount"), line.price_subtotal),
-                    )
-                processed = milestones.filtered(lambda m: m.status == "processed")
-                test.assertLessEqual(
-                    currency.compare_amounts(
-                        sum(processed.mapped("amount")), line.price_subtotal
-                    ),
-                    0,
-                )
+                billed_net = finally_credited = open_amount = 0.0
                 for milestone in milestones:
                     lines = test.env["account.move.line"].search(
                         [("billing_milestone_id", "=", milestone.id)]
                     )
                     live = lines.filtered("billing_milestone_live")
                     test.assertLessEqual(len(live), 1, "billed on two invoices")
-                    # Processed for what its invoice bills net of credit notes.
-                    billed = sum(live.mapped("price_subtotal")) - sum(
-                        live.mapped("billing_credited_amount")
-                    )
-                    test.assertTrue(
-                        currency.is_zero(billed)
-                        or currency.is_zero(billed - milestone.amount),
-                        (milestone.name, billed, milestone.amount),
-                    )
                     test.assertEqual(
                         milestone.status == "processed", bool(live), milestone.name
                     )
                     test.assertEqual(milestone.invoice_id, live.move_id)
-                    posted = lines.filtered(lambda aml: aml.parent_state == "posted")
-                    posted_net = sum(
-                        aml.price_subtotal
-                        * (1 if aml.move_type == "out_invoice" else -1)
-                        for aml in posted
+                    if not live:
+                        open_amount += milestone.amount
+                        continue
+                    # Processed for what its invoice bills, net of the credit
+                    # notes that bill it again later.
+                    test.assertTrue(
+                        currency.is_zero(
+                            live.price_subtotal
+                            - live.billing_credited_amount
+                            - milestone.amount
+                        ),
+                        (milestone.name, live.price_subtotal, milestone.amount),
                     )
-                    billed_posted = sum(
-                        live.filtered(lambda aml: aml.parent_state == "posted").mapped(
-                            "price_subtotal"
+                    test.assertTrue(
+                        currency.is_zero(
+                            live.billing_final_credit_amount - milestone.credited_amount
                         )
                     )
-                    test.assertLessEqual(
-                        currency.compare_amounts(posted_net, billed_posted),
-                        0,
-                        (milestone.name, "posted net above what is billed"),
+                    billed_net += (
+                        live.price_subtotal
+                        - live.billing_credited_amount
+                        - live.billing_final_credit_amount
                     )
+                    finally_credited += live.billing_final_credit_amount
+                # Nothing lost, nothing billed twice: billed net of credit
+                # notes, open and finally credited make the line's net.
+                test.assertTrue(
+                    currency.is_zero(
+                        billed_net
+                        + open_amount
+                        + finally_credited
+                        - line.price_subtotal
+                    ),
+                    (billed_net, open_amount, finally_credited, line.price_subtotal),
+                )
 
             @invariant()
-            def reopened_parts_follow_the_credit_notes(self):
+            def what_the_customer_owes_follows_the_posted_moves(self):
+                """Posted invoices less posted credit notes never ask more of
+                the customer than the live lines bill net of credit notes."""
+                currency = self.order.currency_id
+                amls = test.env["account.move.line"].search(
+                    [
+                        (
+                            "billing_milestone_id",
+                            "in",
+                            self.order.billing_milestone_ids.ids,
+                        ),
+                        ("parent_state", "=", "posted"),
+                    ]
+                )
+                posted_net = sum(
+                    aml.price_subtotal * (1 if aml.move_type == "out_invoice" else -1)
+                    for aml in amls
+                )
+                live = amls.filtered("billing_milestone_live")
+                billed = sum(
+                    aml.price_subtotal
+                    - aml.billing_credited_amount
+                    - aml.billing_final_credit_amount
+                    for aml in live
+                )
+                test.assertLessEqual(
+                    currency.compare_amounts(posted_net, billed),
+                    0,
+                    "posted above billed",
+                )
+
+            @invariant()
+            def reopened_parts_follow_the_ledger(self):
                 milestones = self.order.order_line.billing_milestone_ids
                 for milestone in milestones.filtered("invoice_line_id"):
                     line = milestone.invoice_line_id
-                    credits = line.move_id.reversal_move_ids.line_ids.filtered(
+                    credits = line.move_id.reversal_move_ids.filtered(
+                        lambda move: move.billing_credit_intent == "rebill"
+                    ).line_ids.filtered(
                         lambda aml, m=milestone: (
                             aml.billing_milestone_id == m
                             and aml.parent_state == "posted"
@@ -253,13 +275,15 @@ class TestLedgerStateMachine(LedgerCase):
                     test.assertEqual(
                         milestone.reopened_ids.reopened_by_line_id & credits,
                         credits,
-                        (milestone.display_name, "a partial credit left no part"),
+                        (milestone.display_name, "a credit to bill again left no part"),
                     )
-                for part in milestones.filtered("reopened_from_id"):
-                    test.assertEqual(
-                        part.reopened_by_line_id.parent_state,
-                        "posted",
-                        (part.display_name, "a part outlived its credit note"),
+                for part in milestones.filtered(
+                    lambda m: m.reopened_from_id and m.status != "processed"
+                ):
+                    test.assertIn(
+                        part.reopened_by_line_id,
+                        part.reopened_from_id._get_reopening_lines(),
+                        (part.display_name, "an open part outlived what re-opened it"),
                     )
 
             @precondition(lambda self: self.moves)

@@ -11,7 +11,7 @@ class TestPartialCreditReopens(LedgerCase):
     Manual."""
 
     def _credit(self, invoice, price_unit):
-        credit_note = self._reverse(invoice)
+        credit_note = self._reverse(invoice, intent="rebill")
         credit_note.invoice_line_ids.price_unit = price_unit
         credit_note.action_post()
         return credit_note
@@ -37,7 +37,8 @@ class TestPartialCreditReopens(LedgerCase):
             ("M1", "days", 100, "to_process"),
         )
         self.assertTrue(part.is_billable_now)
-        self.assertIn(credit_note.name, part.description)
+        # The customer reads the original's words, not the accounting's.
+        self.assertEqual(part.description, m1.description)
         # M1 stays billed, for what its invoice bills net of the credit note.
         self.assertEqual((m1.status, m1.amount), ("processed", 200.0))
         self.assertEqual(m2.amount, 700.0)
@@ -69,7 +70,9 @@ class TestPartialCreditReopens(LedgerCase):
         credit_note = self._credit(invoice, 100)
         again = self._invoice(order)
         with self.assertRaisesRule(
-            UserError, r"gave back part of milestone M1.*bills again"
+            UserError,
+            r"M1: \$\xa0100\.00 of it, given back by RINV/\d+/\d+, is billed "
+            r"again by a draft",
         ):
             credit_note.button_draft()
         self.assertEqual(credit_note.state, "posted")
@@ -115,7 +118,7 @@ class TestPartialCreditReopens(LedgerCase):
         accountant = new_test_user(
             self.env, "smb_reopen_accountant", groups="account.group_account_invoice"
         )
-        credit_note = self._reverse(invoice.with_user(accountant))
+        credit_note = self._reverse(invoice.with_user(accountant), intent="rebill")
         credit_note.invoice_line_ids.price_unit = 100
         credit_note.with_user(accountant).action_post()
         self.assertEqual(m1.reopened_ids.amount, 100.0)
@@ -124,7 +127,7 @@ class TestPartialCreditReopens(LedgerCase):
         order, m1, __, invoice = self._billed_m1()
         self._credit(invoice, 100)
         draft_credit_note = self._reverse(invoice)
-        with self.assertRaisesRule(ValidationError, r"not by hand"):
+        with self.assertRaisesRule(ValidationError, r"the ledger makes it, not a user"):
             self.env["sale.billing.milestone"].create(
                 {
                     "sale_line_id": order.order_line.id,
@@ -136,7 +139,7 @@ class TestPartialCreditReopens(LedgerCase):
                 }
             )
         part = m1.reopened_ids
-        with self.assertRaisesRule(ValidationError, r"not by hand"):
+        with self.assertRaisesRule(ValidationError, r"the ledger makes it, not a user"):
             part.fixed_amount = 50
         with self.assertRaisesRule(UserError, r"Re-opened From .* cannot be written"):
             part.reopened_from_id = False
