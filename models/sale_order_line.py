@@ -178,12 +178,11 @@ class SaleOrderLine(models.Model):
         "price_subtotal",
         "billing_milestone_ids.amount",
         "billing_milestone_ids.status",
-        "billing_milestone_ids.billable_date",
+        "billing_milestone_ids.is_billable_now",
         "billing_milestone_ids.invoice_payment_state",
         "billing_milestone_ids.percent",
         "billing_milestone_ids.fixed_amount",
     )
-    @api.depends_context("tz")
     def _compute_billing_totals(self):
         for line in self:
             milestones = line.billing_milestone_ids
@@ -248,7 +247,7 @@ class SaleOrderLine(models.Model):
     @api.depends(
         "billing_milestone_ids.status",
         "billing_milestone_ids.amount",
-        "billing_milestone_ids.billable_date",
+        "billing_milestone_ids.is_billable_now",
     )
     def _compute_qty_delivered(self):
         scheduled = self.filtered("billing_milestone_ids")
