@@ -40,6 +40,7 @@ FROZEN_FIELDS = {
     "due_date",
     "requires_acceptance",
     "accepted_date",
+    "project_milestone_id",
 }
 
 # Derived from the invoices and the order line: never written by hand.
@@ -123,7 +124,16 @@ class SaleBillingMilestone(models.Model):
         copy=False,
         index="btree_not_null",
         ondelete="set null",
-        help="Reaching this project milestone reaches the billing milestone.",
+        domain="[('project_id', 'in', allowed_project_ids)]",
+        help="Reaching this project milestone reaches the billing milestone. Only "
+        "a milestone of the order line's project or of the order's project.",
+    )
+    allowed_project_ids = fields.Many2many(
+        "project.project",
+        compute="_compute_allowed_project_ids",
+        # Salespeople link milestones of projects they may not open.
+        compute_sudo=True,
+        help="Projects whose milestones the billing milestone may follow.",
     )
     due_date = fields.Date(
         compute="_compute_due_date",
@@ -215,6 +225,23 @@ class SaleBillingMilestone(models.Model):
         for milestone in self:
             parts = [milestone.name, milestone.description]
             milestone.display_name = " - ".join(part for part in parts if part)
+
+    @api.depends(
+        "sale_line_id.project_id",
+        "sale_line_id.task_id.project_id",
+        "order_id.project_id",
+    )
+    def _compute_allowed_project_ids(self):
+        for milestone in self:
+            milestone.allowed_project_ids = milestone._get_allowed_projects()
+
+    def _get_allowed_projects(self):
+        """The order line's project (the one its product creates or fills) and
+        the order's project: a project milestone of another one, another
+        customer's maybe, must not reach the billing milestone."""
+        self.ensure_one()
+        line = self.sale_line_id
+        return line.project_id | line.task_id.project_id | line.order_id.project_id
 
     @api.depends("is_reached")
     def _compute_reached_date(self):
@@ -589,6 +616,25 @@ class SaleBillingMilestone(models.Model):
                         line=milestone.sale_line_id.display_name,
                     )
                 )
+
+    @api.constrains("project_milestone_id", "sale_line_id")
+    def _check_project_milestone_project(self):
+        # The rule compares projects, which a salesperson may not be allowed to read.
+        for milestone in self.sudo().filtered("project_milestone_id"):
+            project_milestone = milestone.project_milestone_id
+            if project_milestone.project_id in milestone._get_allowed_projects():
+                continue
+            raise ValidationError(
+                self.env._(
+                    'Milestone "%(milestone)s" cannot follow project milestone '
+                    '"%(project_milestone)s" of project "%(project)s": a billing '
+                    "milestone follows only a project milestone of its order "
+                    "line's project or of its order's project.",
+                    milestone=milestone._milestone_label(),
+                    project_milestone=project_milestone.display_name,
+                    project=project_milestone.project_id.display_name,
+                )
+            )
 
     # Not on the status: a milestone turns Processed with its amount recomputed
     # to what its invoice bills, which checks the caps already.
