@@ -24,7 +24,7 @@ class ProjectMilestone(models.Model):
 
     @api.depends(
         "billing_milestone_ids.status",
-        "billing_milestone_ids.billable_date",
+        "billing_milestone_ids.is_billable_now",
         "billing_milestone_ids.invoice_payment_state",
     )
     def _compute_billing_status(self):

@@ -40,6 +40,7 @@ FROZEN_FIELDS = {
     "due_date",
     "requires_acceptance",
     "accepted_date",
+    "project_milestone_id",
 }
 
 # Derived from the invoices and the order line: never written by hand.
@@ -131,7 +132,16 @@ class SaleBillingMilestone(models.Model):
         copy=False,
         index="btree_not_null",
         ondelete="set null",
-        help="Reaching this project milestone reaches the billing milestone.",
+        domain="[('project_id', 'in', allowed_project_ids)]",
+        help="Reaching this project milestone reaches the billing milestone. Only "
+        "a milestone of the order line's project or of the order's project.",
+    )
+    allowed_project_ids = fields.Many2many(
+        "project.project",
+        compute="_compute_allowed_project_ids",
+        # Salespeople link milestones of projects they may not open.
+        compute_sudo=True,
+        help="Projects whose milestones the billing milestone may follow.",
     )
     due_date = fields.Date(
         compute="_compute_due_date",
@@ -204,13 +214,26 @@ class SaleBillingMilestone(models.Model):
         compute="_compute_customer_wording",
         help="When the milestone is billed, in the customer's words.",
     )
+    # Stored facts only: nothing stored reads today's date except as an event
+    # happens (the billable date changes, the housekeeping job's day comes).
+    is_due = fields.Boolean(
+        string="Due",
+        compute="_compute_is_due",
+        store=True,
+        help="The calendar has reached the billable date: recorded as the "
+        "billable date changes, and by the daily housekeeping job on the day it "
+        "comes.",
+    )
     is_billable_now = fields.Boolean(
         string="Billable Now",
-        compute="_compute_billable_now",
-        search="_search_is_billable_now",
+        compute="_compute_is_billable_now",
+        store=True,
+        index=True,
+        help="Invoiced by Create Invoice and counted as delivered: to process, "
+        "its order confirmed, its schedule planned, and due.",
     )
     billable_reason = fields.Char(
-        string="Why Not Billable", compute="_compute_billable_now"
+        string="Why Not Billable", compute="_compute_billable_reason"
     )
 
     @api.depends("name", "description")
@@ -218,6 +241,23 @@ class SaleBillingMilestone(models.Model):
         for milestone in self:
             parts = [milestone.name, milestone.description]
             milestone.display_name = " - ".join(part for part in parts if part)
+
+    @api.depends(
+        "sale_line_id.project_id",
+        "sale_line_id.task_id.project_id",
+        "order_id.project_id",
+    )
+    def _compute_allowed_project_ids(self):
+        for milestone in self:
+            milestone.allowed_project_ids = milestone._get_allowed_projects()
+
+    def _get_allowed_projects(self):
+        """The order line's project (the one its product creates or fills) and
+        the order's project: a project milestone of another one, another
+        customer's maybe, must not reach the billing milestone."""
+        self.ensure_one()
+        line = self.sale_line_id
+        return line.project_id | line.task_id.project_id | line.order_id.project_id
 
     @api.depends("is_reached")
     def _compute_reached_date(self):
@@ -431,20 +471,54 @@ class SaleBillingMilestone(models.Model):
             line.price_subtotal - line.billing_credited_amount, line
         )
 
+    @api.depends("billable_date")
+    def _compute_is_due(self):
+        # Today is read as the billable date changes; once set, the date coming
+        # is recorded by the housekeeping job (_cron_billing_housekeeping).
+        today = fields.Date.context_today(self)
+        for milestone in self:
+            milestone.is_due = bool(
+                milestone.billable_date and milestone.billable_date <= today
+            )
+
     @api.depends(
         "status",
-        "billable_date",
-        "kind",
-        "is_reached",
-        "acceptance_state",
-        "acceptance_requested_date",
         "order_id.state",
-        "order_id.contract_date",
+        "kind",
+        "billable_date",
+        "is_due",
         "sale_line_id.billing_replan_needed",
     )
-    @api.depends_context("tz")
-    def _compute_billable_now(self):
-        today = fields.Date.context_today(self)
+    def _compute_is_billable_now(self):
+        for milestone in self:
+            milestone.is_billable_now = not milestone._get_billing_block()
+
+    def _get_billing_block(self):
+        """Why the milestone cannot be invoiced now, as a key of
+        ``billing_block``; None when it can. ``_get_billable_domain`` is the
+        same rule as a domain."""
+        self.ensure_one()
+        return billing_block(
+            self.status,
+            self.order_id.state == "sale",
+            self.kind,
+            self.billable_date,
+            self.is_due,
+            self.sale_line_id.billing_replan_needed,
+        )
+
+    @api.depends(
+        "is_billable_now",
+        "status",
+        "order_id.state",
+        "kind",
+        "billable_date",
+        "is_due",
+        "sale_line_id.billing_replan_needed",
+        "acceptance_state",
+        "acceptance_requested_date",
+    )
+    def _compute_billable_reason(self):
         reasons = {
             "processed": self.env._("Already processed"),
             "hold": self.env._("On hold"),
@@ -456,15 +530,7 @@ class SaleBillingMilestone(models.Model):
             ),
         }
         for milestone in self:
-            block = billing_block(
-                milestone.status,
-                milestone.order_id.state == "sale",
-                milestone.kind,
-                milestone.billable_date,
-                today,
-                milestone.sale_line_id.billing_replan_needed,
-            )
-            milestone.is_billable_now = not block
+            block = milestone._get_billing_block()
             awaiting = (
                 block in ("not_reached", "not_due")
                 and milestone.acceptance_state == "requested"
@@ -494,32 +560,77 @@ class SaleBillingMilestone(models.Model):
                 milestone.billable_reason = reasons.get(block, False)
 
     @api.model
-    def _get_billable_domain(self, as_of):
-        """Milestones that can be invoiced on ``as_of``."""
-        return [
-            ("status", "=", "to_process"),
-            ("order_id.state", "=", "sale"),
-            ("billable_date", "<=", as_of),
-            ("sale_line_id.billing_replan_needed", "=", False),
-        ]
-
-    def _search_is_billable_now(self, operator, value):
-        if operator not in ("=", "!=") or not isinstance(value, bool):
-            raise UserError(
-                self.env._("Billable Now can only be searched as true or false.")
-            )
-        today = fields.Date.context_today(self)
-        if (operator == "=") == value:
-            return self._get_billable_domain(today)
-        return expression.OR(
+    def _get_billable_domain(self, as_of=None):
+        """Milestones billable now, as their stored facts say; with ``as_of``,
+        those billable on that date. The rule of ``_get_billing_block``;
+        ``['!', *domain]`` are the others (its operators are explicit)."""
+        return expression.normalize_domain(
             [
-                [("status", "!=", "to_process")],
-                [("order_id.state", "!=", "sale")],
-                [("billable_date", "=", False)],
-                [("billable_date", ">", today)],
-                [("sale_line_id.billing_replan_needed", "=", True)],
+                ("status", "=", "to_process"),
+                ("order_id.state", "=", "sale"),
+                ("sale_line_id.billing_replan_needed", "=", False),
+                ("is_due", "=", True)
+                if as_of is None
+                else ("billable_date", "<=", as_of),
             ]
         )
+
+    @api.model
+    def _get_due_changed_domain(self, today):
+        """Milestones whose recorded Due no longer matches the calendar on
+        ``today``: their billable date has come, or (the clock set back) not."""
+        return [
+            "|",
+            "&",
+            ("is_due", "=", False),
+            ("billable_date", "<=", today),
+            "&",
+            ("is_due", "=", True),
+            ("billable_date", ">", today),
+        ]
+
+    @api.model
+    def _record_due_milestones(self, limit=None):
+        """Record Due on (at most ``limit``) milestones whose billable date the
+        calendar reached since: what depends on it follows (Billable Now, the
+        order lines' delivered quantity and invoice status). Return them."""
+        milestones = self.search(
+            self._get_due_changed_domain(fields.Date.context_today(self)),
+            limit=limit,
+            order="id",
+        )
+        self.env.add_to_compute(self._fields["is_due"], milestones)
+        milestones._recompute_recordset(["is_due"])
+        milestones.modified(["is_due"])
+        return milestones
+
+    @api.model
+    def _cron_billing_housekeeping(self, batch_size=500):
+        """Record what comes with the date, whether or not automatic invoicing
+        is on (daily job): holds whose release date has come are released,
+        acceptance requests left unanswered past their days deemed accepted,
+        and milestones whose billable date has come turn due.
+
+        One batch of each per call; the scheduler commits after each call and
+        calls again while records remain. Once none remain, the invoicing job
+        runs, on what these facts now say is billable.
+        """
+        released = self._release_expired_holds(limit=batch_size)
+        accepted = self._apply_deemed_acceptance()
+        due = self._record_due_milestones(limit=batch_size)
+        today = fields.Date.context_today(self)
+        remaining = self.search_count(
+            self._get_expired_hold_domain(today)
+        ) + self.search_count(self._get_due_changed_domain(today))
+        self.env["ir.cron"]._notify_progress(
+            done=len(released) + len(accepted) + len(due), remaining=remaining
+        )
+        invoicing = self.env.ref(
+            "sale_milestone_billing.ir_cron_invoice_billing_milestones",
+            raise_if_not_found=False,
+        )
+        if invoicing and not remaining:
+            invoicing._trigger()
 
     @api.constrains("sale_line_id")
     def _check_milestone_product(self):
@@ -534,6 +645,25 @@ class SaleBillingMilestone(models.Model):
                         line=milestone.sale_line_id.display_name,
                     )
                 )
+
+    @api.constrains("project_milestone_id", "sale_line_id")
+    def _check_project_milestone_project(self):
+        # The rule compares projects, which a salesperson may not be allowed to read.
+        for milestone in self.sudo().filtered("project_milestone_id"):
+            project_milestone = milestone.project_milestone_id
+            if project_milestone.project_id in milestone._get_allowed_projects():
+                continue
+            raise ValidationError(
+                self.env._(
+                    'Milestone "%(milestone)s" cannot follow project milestone '
+                    '"%(project_milestone)s" of project "%(project)s": a billing '
+                    "milestone follows only a project milestone of its order "
+                    "line's project or of its order's project.",
+                    milestone=milestone._milestone_label(),
+                    project_milestone=project_milestone.display_name,
+                    project=project_milestone.project_id.display_name,
+                )
+            )
 
     # Not on the status: a milestone turns Processed with its amount recomputed
     # to what its invoice bills, which checks the caps already.

@@ -106,13 +106,17 @@ class SaleBillingMilestoneHoldMixin(models.AbstractModel):
         )
 
     @api.model
-    def _release_expired_holds(self):
-        """Release the milestones whose hold release date has come (daily job)."""
+    def _get_expired_hold_domain(self, today):
+        return [("on_hold", "=", True), ("hold_release_date", "<=", today)]
+
+    @api.model
+    def _release_expired_holds(self, limit=None):
+        """Release (at most ``limit``) milestones whose hold release date has
+        come (daily housekeeping job). Return them."""
         expired = self.search(
-            [
-                ("on_hold", "=", True),
-                ("hold_release_date", "<=", fields.Date.context_today(self)),
-            ]
+            self._get_expired_hold_domain(fields.Date.context_today(self)),
+            limit=limit,
+            order="id",
         )
         # The daily job runs as OdooBot, which holds no sales manager group.
         expired.sudo()._release_hold(self.env._("release date reached"))

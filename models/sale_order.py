@@ -118,7 +118,6 @@ class SaleOrder(models.Model):
         "order_line.billing_remaining_amount",
         "order_line.billing_billable_amount",
     )
-    @api.depends_context("tz")
     def _compute_billing_progress(self):
         for order in self:
             # What is saved: reading the schedules of lines being edited in a
@@ -204,7 +203,8 @@ class SaleOrder(models.Model):
         """The one invoicing path of the orders: Create Invoice, the batch wizard
         and the daily job all come here.
 
-        :param as_of: milestones billable on this date are invoiced
+        :param as_of: milestones billable on this date are invoiced; None:
+            those billable now, as their stored facts say (the daily job)
         :param milestones: only these (all must be billable), else all billable
         :param whole_orders: also the orders' other lines, as Odoo invoices them
         :param post: post the invoices
@@ -250,8 +250,8 @@ class SaleOrder(models.Model):
         return moves
 
     def _get_billable_milestones(self, as_of, milestones=None):
-        """Milestones of the orders billable on ``as_of``, among ``milestones``
-        when given."""
+        """Milestones of the orders billable on ``as_of`` (None: now), among
+        ``milestones`` when given."""
         Milestone = self.env["sale.billing.milestone"]
         domain = [("order_id", "in", self.ids), *Milestone._get_billable_domain(as_of)]
         if milestones is not None:
@@ -397,45 +397,48 @@ class SaleOrder(models.Model):
         return awaiting.filtered(lambda m: m._check_acceptance_token(token))
 
     def _cron_invoice_billing_milestones(self, batch_size=50):
-        """Invoice the billing milestones billable today of the companies that
-        ask for it (Sales settings), one batch of orders per call.
+        """Invoice the billing milestones billable now of the companies that ask
+        for it (Sales settings), one batch of orders per call (daily job, run
+        once the housekeeping job has recorded the day's facts).
 
         The scheduler commits after each call and calls again while it reports
         orders remaining. An order that fails is left for the next day, so it
         is tried once a day; one whose milestones another transaction is
         invoicing stays for the next call.
         """
-        Milestone = self.env["sale.billing.milestone"]
-        Milestone._release_expired_holds()
-        Milestone._apply_deemed_acceptance()
-        today = fields.Date.context_today(self)
-        orders = self.search(
-            [
-                (
-                    "billing_milestone_ids",
-                    "any",
-                    [
-                        *Milestone._get_billable_domain(today),
-                        ("company_id.billing_milestone_auto_invoice", "!=", "off"),
-                    ],
-                ),
-                "|",
-                ("billing_auto_invoice_failed_date", "=", False),
-                ("billing_auto_invoice_failed_date", "<", today),
-            ],
-            order="id",
+        batch = self.search(
+            self._get_auto_invoice_domain(), limit=batch_size, order="id"
         )
-        batch = orders[:batch_size]
-        invoiced, failed = batch._auto_invoice_billing_milestones(today)
+        invoiced, failed = batch._auto_invoice_billing_milestones()
         # Orders skipped because they are locked are no progress: a batch of
         # them only ends the run instead of spinning on them.
         self.env["ir.cron"]._notify_progress(
-            done=len(invoiced) + len(failed), remaining=len(orders) - len(batch)
+            done=len(invoiced) + len(failed),
+            remaining=self.search_count(self._get_auto_invoice_domain()),
         )
 
-    def _auto_invoice_billing_milestones(self, as_of):
-        """Invoice the milestones of the orders billable on ``as_of``, one
-        invoice per order and due date, and post them if the company says so.
+    @api.model
+    def _get_auto_invoice_domain(self):
+        """Orders the invoicing job bills: billable milestones in a company
+        that invoices automatically, not failed today already."""
+        Milestone = self.env["sale.billing.milestone"]
+        return [
+            (
+                "billing_milestone_ids",
+                "any",
+                [
+                    *Milestone._get_billable_domain(),
+                    ("company_id.billing_milestone_auto_invoice", "!=", "off"),
+                ],
+            ),
+            "|",
+            ("billing_auto_invoice_failed_date", "=", False),
+            ("billing_auto_invoice_failed_date", "<", fields.Date.context_today(self)),
+        ]
+
+    def _auto_invoice_billing_milestones(self, as_of=None):
+        """Invoice the milestones of the orders billable now (or on ``as_of``),
+        one invoice per order and due date, and post them if the company says so.
 
         The orders of a company are invoiced together, in one savepoint. When
         that fails they are invoiced one by one, each in its own savepoint: the
@@ -468,7 +471,7 @@ class SaleOrder(models.Model):
                 except Exception as error:  # noqa: BLE001 - the order's failure
                     order._notify_auto_invoice_failure(error)
                     failed |= order
-        failed.billing_auto_invoice_failed_date = as_of
+        failed.billing_auto_invoice_failed_date = fields.Date.context_today(self)
         return invoiced, failed
 
     def _auto_invoice_in_savepoint(self, as_of):

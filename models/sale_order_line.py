@@ -185,7 +185,7 @@ class SaleOrderLine(models.Model):
         "price_subtotal",
         "billing_milestone_ids.amount",
         "billing_milestone_ids.status",
-        "billing_milestone_ids.billable_date",
+        "billing_milestone_ids.is_billable_now",
         "billing_milestone_ids.invoice_payment_state",
         "billing_milestone_ids.credited_amount",
         "billing_milestone_ids.percent",
@@ -193,7 +193,6 @@ class SaleOrderLine(models.Model):
         "qty_invoiced",
         "invoice_lines.move_id.payment_state",
     )
-    @api.depends_context("tz")
     def _compute_billing_totals(self):
         unscheduled = self.filtered(lambda line: not line.billing_milestone_ids)
         unscheduled._compute_billing_totals_from_invoices()
@@ -299,7 +298,7 @@ class SaleOrderLine(models.Model):
     @api.depends(
         "billing_milestone_ids.status",
         "billing_milestone_ids.amount",
-        "billing_milestone_ids.billable_date",
+        "billing_milestone_ids.is_billable_now",
     )
     def _compute_qty_delivered(self):
         scheduled = self.filtered("billing_milestone_ids")

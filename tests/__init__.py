@@ -18,6 +18,7 @@ from . import test_ledger
 from . import test_ledger_stateful
 from . import test_query_counts
 from . import test_latest
+from . import test_calendar
 from . import test_display
 from . import test_reopen
 from . import test_credit_intent

@@ -167,9 +167,10 @@ class TestCustomerAcceptance(BillingMilestoneCommon, HttpCase):
         self.env.company.billing_milestone_auto_invoice = "draft"
         env = self.env(user=api.SUPERUSER_ID)
         with freeze_time(fields.Date.today() + timedelta(days=4)):
-            env["sale.order"]._cron_invoice_billing_milestones()
+            env["sale.billing.milestone"]._cron_billing_housekeeping()
             self.assertEqual(m2.acceptance_state, "requested")
         with freeze_time(fields.Date.today() + timedelta(days=5)):
+            env["sale.billing.milestone"]._cron_billing_housekeeping()
             env["sale.order"]._cron_invoice_billing_milestones()
             self.assertEqual(m2.acceptance_state, "accepted")
             self.assertTrue(m2.acceptance_deemed)

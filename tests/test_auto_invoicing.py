@@ -221,6 +221,9 @@ class TestAutoInvoicing(BillingMilestoneCommon):
         )
         expired._put_on_hold("Waiting for the purchase order", today - timedelta(1))
         held._put_on_hold("Disputed", today + timedelta(days=1))
+        self.env(user=api.SUPERUSER_ID)[
+            "sale.billing.milestone"
+        ]._cron_billing_housekeeping()
         self._run_cron()
         self.assertEqual(expired.status, "processed")
         self.assertEqual(expired.release_reason, "release date reached")

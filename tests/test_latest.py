@@ -31,7 +31,8 @@ class TestWhicheverComesFirst(BillingMilestoneCommon):
             "Not reached yet; billable on 03/31/2026 at the latest",
         )
         with freeze_time("2026-03-31"):
-            milestone.invalidate_recordset(["is_billable_now"])
+            # The daily housekeeping records that the date has come.
+            self.env["sale.billing.milestone"]._cron_billing_housekeeping()
             self.assertTrue(milestone.is_billable_now)
             invoices = order._invoice_billing_milestones(date(2026, 3, 31))
         self.assertEqual(invoices.amount_untaxed, 500.0)

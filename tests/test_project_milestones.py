@@ -3,8 +3,9 @@ from datetime import date
 from freezegun import freeze_time
 
 from odoo import Command
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import new_test_user, tagged
+from odoo.tools import mute_logger
 
 from .common import BillingMilestoneCommon
 
@@ -116,7 +117,7 @@ class TestProjectMilestones(BillingMilestoneCommon):
         self.assertEqual(m2.project_milestone_id.billing_status, "paid")
 
     def test_linking_a_reached_project_milestone_reaches_the_billing_milestone(self):
-        order = self._create_order()
+        order = self._create_order(project_id=self.project.id)
         order.action_confirm()
         reached = self.env["project.milestone"].create(
             {"name": "Done already", "project_id": self.project.id, "is_reached": True}
@@ -141,3 +142,70 @@ class TestProjectMilestones(BillingMilestoneCommon):
         ):
             with self.subTest(values=values), self.assertRaises(AccessError):
                 milestone.write(values)
+
+    def _salesman_order(self):
+        salesman = new_test_user(
+            self.env, login="smb_link_salesman", groups="sales_team.group_sale_salesman"
+        )
+        order = self._create_order(self.product_task, user_id=salesman.id)
+        order.action_confirm()
+        return salesman, order
+
+    def test_linking_another_customers_project_milestone_is_refused(self):
+        salesman, order = self._salesman_order()
+        other = self.env["project.project"].create(
+            {"name": "Other customer's project", "partner_id": self.partner_b.id}
+        )
+        foreign = self.env["project.milestone"].create(
+            {"name": "Their go-live", "project_id": other.id}
+        )
+        m2 = order.order_line.billing_milestone_ids[1].with_user(salesman)
+        own = m2.project_milestone_id
+        with (
+            mute_logger("odoo.models"),
+            self.assertRaisesRule(
+                ValidationError,
+                r'^Milestone "M2" cannot follow project milestone "Their go-live" of '
+                r'project "Other customer\'s project": a billing milestone follows '
+                r"only a project milestone of its order line's project or of its "
+                r"order's project\.$",
+            ),
+        ):
+            m2.project_milestone_id = foreign
+        self.assertEqual(m2.project_milestone_id, own)
+        self.assertNotIn(other, m2.allowed_project_ids)
+        foreign.is_reached = True
+        self.assertFalse(m2.is_reached)
+
+    def test_module_and_order_project_links_are_accepted(self):
+        salesman, order = self._salesman_order()
+        m2, m3 = order.order_line.billing_milestone_ids[1:].with_user(salesman)
+        # The module's own link: the project the line's product fills.
+        self.assertEqual(m2.project_milestone_id.project_id, self.project)
+        self.assertEqual(m2.allowed_project_ids, self.project)
+        m2.project_milestone_id = m3.project_milestone_id
+        self.assertEqual(m2.project_milestone_id, m3.project_milestone_id)
+        # The order's project.
+        order_project = self.env["project.project"].create(
+            {"name": "Order's project", "allow_billable": True}
+        )
+        order.project_id = order_project
+        milestone = self.env["project.milestone"].create(
+            {"name": "Handover", "project_id": order_project.id}
+        )
+        self.assertEqual(m2.allowed_project_ids, self.project | order_project)
+        m2.project_milestone_id = milestone
+        self.assertEqual(m2.project_milestone_id, milestone)
+
+    def test_project_milestone_link_is_frozen_once_processed(self):
+        salesman, order = self._salesman_order()
+        m2, m3 = order.order_line.billing_milestone_ids[1:]
+        m2.project_milestone_id.is_reached = True
+        order._create_invoices()
+        self.assertEqual(m2.status, "processed")
+        with self.assertRaisesRule(
+            UserError,
+            r"^Milestone M2 is already processed: its Project Milestone can no "
+            r"longer be changed\.$",
+        ):
+            m2.with_user(salesman).project_milestone_id = m3.project_milestone_id

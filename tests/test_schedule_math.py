@@ -99,21 +99,21 @@ class TestScheduleMath(BaseCase):
 
     def test_billing_block_order(self):
         today = date(2026, 3, 1)
-        self.assertEqual(billing_block("hold", True, "date", today, today), "hold")
+        self.assertEqual(billing_block("hold", True, "date", today, True), "hold")
         self.assertEqual(
-            billing_block("to_process", False, "date", today, today), "unconfirmed"
+            billing_block("to_process", False, "date", today, True), "unconfirmed"
         )
         self.assertEqual(
-            billing_block("to_process", True, "days", None, today), "no_contract_date"
+            billing_block("to_process", True, "days", None, False), "no_contract_date"
         )
         self.assertEqual(
-            billing_block("to_process", True, "manual", None, today), "not_reached"
+            billing_block("to_process", True, "manual", None, False), "not_reached"
         )
         self.assertEqual(
-            billing_block("to_process", True, "date", date(2026, 3, 2), today),
+            billing_block("to_process", True, "date", date(2026, 3, 2), False),
             "not_due",
         )
-        self.assertIsNone(billing_block("to_process", True, "date", today, today))
+        self.assertIsNone(billing_block("to_process", True, "date", today, True))
 
     def test_thirds_add_up_to_the_net_amount(self):
         entries = [ScheduleEntry(p, 0, None) for p in (33.33, 33.33, 33.34)]

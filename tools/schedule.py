@@ -97,9 +97,13 @@ def schedule_amounts(net, entries, rounding):
 
 
 def billing_block(
-    status, order_confirmed, kind, billable_on, today, replan_needed=False
+    status, order_confirmed, kind, billable_on, is_due, replan_needed=False
 ):
-    """Why a milestone cannot be invoiced today, as a key; None when it can."""
+    """Why a milestone cannot be invoiced now, as a key; None when it can.
+
+    ``is_due``: whether the calendar has reached ``billable_on``, a fact the
+    daily housekeeping records, not today's date.
+    """
     if status == "processed":
         return "processed"
     if status == "hold":
@@ -110,7 +114,7 @@ def billing_block(
         return "replan"
     if not billable_on:
         return "no_contract_date" if kind == "days" else "not_reached"
-    if billable_on > today:
+    if not is_due:
         return "not_due"
     return None
 
