@@ -58,6 +58,22 @@ DERIVED_FIELDS = {
 }
 
 
+# What users write on an order line's milestone besides its schedule: its line,
+# when it is reached and due, the project milestone it follows, and holds
+# (through Put on Hold and Release, see the hold mixin).
+USER_FIELDS = {
+    "sale_line_id",
+    "is_reached",
+    "reached_date",
+    "due_date",
+    "project_milestone_id",
+    "on_hold",
+    "hold_reason",
+    "hold_release_date",
+    "release_reason",
+}
+
+
 class SaleBillingMilestone(models.Model):
     _name = "sale.billing.milestone"
     _inherit = [
@@ -673,6 +689,9 @@ class SaleBillingMilestone(models.Model):
         # the line's caps once they are all written (see its wizard).
         lines = self.sale_line_id - (_replanning.get() or self.sale_line_id.browse())
         lines._check_billing_schedule_totals()
+
+    def _get_user_fields(self):
+        return super()._get_user_fields() | USER_FIELDS
 
     @api.model_create_multi
     def create(self, vals_list):

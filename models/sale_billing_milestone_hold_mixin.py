@@ -1,6 +1,9 @@
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 
+# What Put on Hold and Release write along with the hold itself.
+HOLD_FIELDS = frozenset({"hold_reason", "hold_release_date", "release_reason"})
+
 
 class SaleBillingMilestoneHoldMixin(models.AbstractModel):
     """Hold and release: an explicit flag, set and cleared only by the people
@@ -25,6 +28,7 @@ class SaleBillingMilestoneHoldMixin(models.AbstractModel):
 
     def write(self, vals):
         if "on_hold" not in vals:
+            self._check_hold_fields_alone(vals)
             return super().write(vals)
         changed = self.filtered(lambda m: m.on_hold != bool(vals["on_hold"]))
         changed._check_hold_change(vals)
@@ -35,6 +39,22 @@ class SaleBillingMilestoneHoldMixin(models.AbstractModel):
             what = self.env._("released: %(reason)s", reason=vals["release_reason"])
         changed._notify_hold(what)
         return res
+
+    def _check_hold_fields_alone(self, vals):
+        """The reasons and the release date are told with the hold or release
+        they explain, never rewritten afterwards."""
+        written = HOLD_FIELDS.intersection(vals)
+        if written and not self.env.su:
+            raise UserError(
+                self.env._(
+                    "%(fields)s of a billing milestone are given when it is put on "
+                    "hold or released (Put on Hold, Release), not written apart.",
+                    fields=", ".join(
+                        self._fields[name]._description_string(self.env)
+                        for name in sorted(written)
+                    ),
+                )
+            )
 
     def _check_hold_change(self, vals):
         """Sales managers and billing administrators only, each time with a

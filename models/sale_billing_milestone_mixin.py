@@ -1,7 +1,27 @@
 from odoo import api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import UserError, ValidationError
 
 from ..tools.schedule import PERCENT_DIGITS
+
+# The schedule as a user writes it, on a product's template or on an order line.
+SCHEDULE_FIELDS = frozenset(
+    {
+        "sequence",
+        "name",
+        "description",
+        "kind",
+        "days",
+        "date",
+        "fixed_amount",
+        "percent",
+        "latest_kind",
+        "latest_days",
+        "latest_date",
+        "requires_acceptance",
+        "acceptance_days",
+        "due_days",
+    }
+)
 
 
 class SaleBillingMilestoneMixin(models.AbstractModel):
@@ -77,6 +97,41 @@ class SaleBillingMilestoneMixin(models.AbstractModel):
         help="Invoice due date, in days after the billable date. "
         "Leave 0 to let the payment terms decide.",
     )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        self._check_user_fields({name for vals in vals_list for name in vals})
+        return super().create(vals_list)
+
+    def write(self, vals):
+        self._check_user_fields(vals)
+        return super().write(vals)
+
+    def _get_user_fields(self):
+        """The fields users may write. The others follow from the product, the
+        order, its invoices or the customer, and the module writes them."""
+        return SCHEDULE_FIELDS
+
+    def _check_user_fields(self, field_names):
+        if self.env.su:
+            return
+        refused = set(field_names) - self._get_user_fields()
+        if refused:
+            raise UserError(
+                self.env._(
+                    "%(model)s: %(fields)s cannot be written. They follow from the "
+                    "schedule, the order, its invoices and the customer.",
+                    model=self._description,
+                    fields=", ".join(
+                        sorted(
+                            self._fields[name]._description_string(self.env)
+                            if name in self._fields
+                            else name
+                            for name in refused
+                        )
+                    ),
+                )
+            )
 
     def _milestone_label(self):
         """How a rule's message names the milestone."""

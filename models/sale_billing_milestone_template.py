@@ -20,6 +20,9 @@ class SaleBillingMilestoneTemplate(models.Model):
     company_id = fields.Many2one(related="product_tmpl_id.company_id")
     currency_id = fields.Many2one(related="product_tmpl_id.currency_id")
 
+    def _get_user_fields(self):
+        return super()._get_user_fields() | {"product_tmpl_id"}
+
     @api.constrains("percent", "product_tmpl_id")
     def _check_template_percent_total(self):
         totals = self._read_group(

@@ -127,17 +127,22 @@ class TestPartialCreditReopens(LedgerCase):
         order, m1, __, invoice = self._billed_m1()
         self._credit(invoice, 100)
         draft_credit_note = self._reverse(invoice)
+        values = {
+            "sale_line_id": order.order_line.id,
+            "name": "M9",
+            "kind": "days",
+            "fixed_amount": 50,
+            "reopened_from_id": m1.id,
+            "reopened_by_line_id": draft_credit_note.invoice_line_ids.id,
+        }
+        Milestone = self.env["sale.billing.milestone"]
+        with self.assertRaisesRule(
+            UserError, r"Re-opened By, Re-opened From cannot be written"
+        ):
+            Milestone.create(values)
+        # Not even code running as superuser makes a part the ledger does not want.
         with self.assertRaisesRule(ValidationError, r"the ledger makes it, not a user"):
-            self.env["sale.billing.milestone"].create(
-                {
-                    "sale_line_id": order.order_line.id,
-                    "name": "M9",
-                    "kind": "days",
-                    "fixed_amount": 50,
-                    "reopened_from_id": m1.id,
-                    "reopened_by_line_id": draft_credit_note.invoice_line_ids.id,
-                }
-            )
+            Milestone.sudo().create(values)
         part = m1.reopened_ids
         with self.assertRaisesRule(ValidationError, r"the ledger makes it, not a user"):
             part.fixed_amount = 50
