@@ -6,22 +6,16 @@ class BillingAcceptancePortal(http.Controller):
     """The customer accepts or rejects a reached milestone from the portal."""
 
     def _get_milestone_to_answer(self, order_id, milestone_id, token):
-        """The milestone whose request the visitor may answer, even if it was
-        invoiced meanwhile; refused (404) when there is none. Internal users
-        never answer for the customer."""
-        if not request.env.user.share:
-            raise request.not_found()
+        """The milestone whose pending request the visitor may answer, even if
+        it was invoiced meanwhile; refused (404) when there is none."""
         # To find the order whatever the visitor's rights; who may answer is
         # decided right after, from the visitor and the token.
         order = request.env["sale.order"].sudo().browse(order_id).exists()
-        milestone = order.billing_milestone_ids.filtered(lambda m: m.id == milestone_id)
-        if not milestone or milestone.acceptance_id.state != "requested":
+        if not order:
             raise request.not_found()
-        if milestone.status == "processed":
-            return milestone
-        if milestone not in order._get_billing_milestones_to_accept(
-            request.env.user, token
-        ):
+        requests = order._get_billing_acceptance_requests(request.env.user, token)
+        milestone = requests.milestone_id.filtered(lambda m: m.id == milestone_id)
+        if not milestone:
             raise request.not_found()
         return milestone
 

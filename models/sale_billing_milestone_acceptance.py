@@ -159,13 +159,12 @@ class SaleBillingMilestoneAcceptance(models.Model):
             token and self.token_hash and consteq(self.token_hash, hash_token(token))
         )
 
-    def _is_open(self):
-        """Whether the request can still be answered."""
+    def _is_pending(self):
+        """Whether the request still waits for its answer: requested, and its
+        link not expired."""
         self.ensure_one()
-        return (
-            self.state == "requested"
-            and self.milestone_id.status != "processed"
-            and (not self.expires_at or fields.Datetime.now() < self.expires_at)
+        return self.state == "requested" and (
+            not self.expires_at or fields.Datetime.now() < self.expires_at
         )
 
     def _record_answer(self, state, values):

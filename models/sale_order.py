@@ -343,21 +343,28 @@ class SaleOrder(models.Model):
 
     # Automatic invoicing
 
-    def _get_billing_milestones_to_accept(self, user, token=None):
-        """Milestones of the order whose acceptance request ``user`` may still
-        answer: all of them for the customer's portal contacts, else only the
-        one ``token`` was sent for; none for internal users, who never answer
-        for the customer. Call it as superuser: it reads the tokens' hashes."""
+    def _get_billing_acceptance_requests(self, user, token=None):
+        """Pending acceptance requests of the order that ``user`` may answer:
+        all of them for the customer's portal contacts, else only the one
+        ``token`` was sent for; none for internal users, who never answer for
+        the customer. Call it as superuser: it reads the tokens' hashes."""
         self.ensure_one()
+        Acceptance = self.env["sale.billing.milestone.acceptance"]
         if not user.share:
-            return self.billing_milestone_ids.browse()
-        open_requests = self.billing_milestone_ids.acceptance_id.filtered(
-            lambda a: a._is_open()
+            return Acceptance
+        pending = self.billing_milestone_ids.acceptance_id.filtered(
+            lambda a: a._is_pending()
         )
         customer = self.partner_id.commercial_partner_id
         if not user._is_public() and user.partner_id.commercial_partner_id == customer:
-            return open_requests.milestone_id
-        return open_requests.filtered(lambda a: a._check_token(token)).milestone_id
+            return pending
+        return pending.filtered(lambda a: a._check_token(token))
+
+    def _get_billing_milestones_to_accept(self, user, token=None):
+        """Milestones of the order ``user`` may still accept or reject: those
+        of their pending requests not invoiced meanwhile."""
+        requests = self._get_billing_acceptance_requests(user, token)
+        return requests.milestone_id.filtered(lambda m: m.status != "processed")
 
     def _cron_invoice_billing_milestones(self, batch_size=50):
         """Invoice the billing milestones billable today of the companies that

@@ -351,9 +351,9 @@ class TestCustomerAcceptance(BillingMilestoneCommon, HttpCase):
         m2.is_reached = True
         token = self._sent_token(m2)
         acceptance = m2.acceptance_id.sudo()
-        self.assertTrue(acceptance._check_token(token) and acceptance._is_open())
+        self.assertTrue(acceptance._check_token(token) and acceptance._is_pending())
         with freeze_time(fields.Datetime.now() + timedelta(days=31)):
-            self.assertFalse(acceptance._is_open())
+            self.assertFalse(acceptance._is_pending())
             order = m2.order_id.sudo()
             public_user = order.env.ref("base.public_user")
             self.assertFalse(
@@ -408,6 +408,25 @@ class TestCustomerAcceptance(BillingMilestoneCommon, HttpCase):
         self.assertIn("already been invoiced", result["error"])
         self.assertNotIn("processed", result["error"])
         self.assertEqual(m2.acceptance_state, "requested")
+
+    def test_rejecting_an_invoiced_milestone_tells_the_customer(self):
+        order, __, m2 = self._order(latest_kind="days", latest_days=0)
+        m2.is_reached = True
+        order._create_invoices()
+        self.authenticate("smb_accept_customer", "smb_accept_customer")
+        page = self._reject(m2)
+        self.assertIn("already been invoiced", page.text)
+        self.assertTrue(m2.is_reached)
+        self.assertEqual(m2.acceptance_state, "requested")
+
+    def test_an_invoiced_milestone_is_not_revealed_to_strangers(self):
+        order, __, m2 = self._order(latest_kind="days", latest_days=0)
+        m2.is_reached = True
+        order._create_invoices()
+        self.authenticate("smb_accept_stranger", "smb_accept_stranger")
+        self.assertRefused(m2)
+        with mute_logger("odoo.http"):
+            self.assertEqual(self._reject(m2).status_code, 404)
 
     def test_deemed_accepted_by_the_daily_job(self):
         order, __, m2 = self._order(acceptance_days=5)
