@@ -717,8 +717,7 @@ class SaleBillingMilestone(models.Model):
             self.env["decimal.precision"].precision_get("Product Price"),
         )
         name = self.display_name
-        # The invoicing user may not read the trail of acceptance requests.
-        acceptance = self.acceptance_id.sudo()
+        acceptance = self.acceptance_id
         if acceptance.state == "accepted" and acceptance.is_deemed:
             name = self.env._(
                 "%(milestone)s (deemed accepted on %(date)s)",

@@ -208,7 +208,7 @@ class SaleBillingMilestoneAcceptanceMixin(models.AbstractModel):
     def _post_acceptance_notes(self):
         """The answer of each milestone's current request, in its order's chatter."""
         for milestone in self:
-            acceptance = milestone.acceptance_id.sudo()
+            acceptance = milestone.acceptance_id
             if acceptance.is_deemed:
                 body = self.env._(
                     "Milestone %(milestone)s deemed accepted: no answer %(days)s days "
