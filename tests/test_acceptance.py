@@ -143,6 +143,19 @@ class TestCustomerAcceptance(BillingMilestoneCommon, HttpCase):
         self.assertIn(f"{order.get_portal_url()}&amp;milestone_token=", mail.body_html)
         self.assertIn("#billing_acceptance", mail.body_html)
 
+    def test_the_email_is_the_template_chosen_in_settings(self):
+        default = self.env.ref(
+            "sale_milestone_billing.mail_template_billing_acceptance_request"
+        )
+        settings = self.env["res.config.settings"].create({})
+        self.assertEqual(settings.billing_acceptance_mail_template_id, default)
+        custom = default.copy({"subject": "Sign off {{ object.milestone_id.name }}"})
+        settings.billing_acceptance_mail_template_id = custom
+        settings.execute()
+        __, __, m2 = self._order()
+        m2.is_reached = True
+        self.assertEqual(self._request_mail(m2.acceptance_id).subject, "Sign off M2")
+
     def test_the_chatter_note_has_no_link(self):
         order, __, m2 = self._order()
         m2.is_reached = True
