@@ -51,12 +51,12 @@ class SaleBillingMilestoneAcceptance(models.Model):
         default="requested",
     )
     requested_at = fields.Datetime(
-        string="Requested At", required=True, readonly=True, default=fields.Datetime.now
+        required=True, readonly=True, default=fields.Datetime.now
     )
     # The link's token is sent once, in the request's email; only its hash is kept.
     token_hash = fields.Char(readonly=True, copy=False, groups="base.group_system")
     expires_at = fields.Datetime(string="Link Expires At", readonly=True)
-    answered_at = fields.Datetime(string="Answered At", readonly=True)
+    answered_at = fields.Datetime(readonly=True)
     answered_user_id = fields.Many2one(
         "res.users", string="Answered by User", readonly=True
     )
