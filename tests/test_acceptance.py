@@ -221,6 +221,26 @@ class TestCustomerAcceptance(BillingMilestoneCommon, HttpCase):
             acceptance.unlink()
         self.assertEqual(m2.acceptance_id.state, "requested")
 
+    def test_requests_are_read_as_their_milestones(self):
+        __, __, m2 = self._order()
+        m2.is_reached = True
+        other_salesman = new_test_user(
+            self.env,
+            login="smb_accept_other_salesman",
+            groups="sales_team.group_sale_salesman",
+        )
+        Acceptance = self.env["sale.billing.milestone.acceptance"]
+        self.assertEqual(
+            Acceptance.with_user(self.salesman).search([]), m2.acceptance_id
+        )
+        self.assertEqual(
+            Acceptance.with_user(self.invoicing_user).search(
+                [("milestone_id", "=", m2.id)]
+            ),
+            m2.acceptance_id,
+        )
+        self.assertFalse(Acceptance.with_user(other_salesman).search([]))
+
     def test_un_reaching_withdraws_the_request_and_keeps_the_trail(self):
         __, __, m2 = self._order()
         m2.is_reached = True
