@@ -11,6 +11,7 @@
         "security/sale_milestone_billing_security.xml",
         "security/ir.model.access.csv",
         "data/ir_cron_data.xml",
+        "data/mail_template_data.xml",
         "views/sale_billing_milestone_views.xml",
         "views/sale_billing_milestone_template_views.xml",
         "views/product_template_views.xml",

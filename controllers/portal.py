@@ -5,15 +5,37 @@ from odoo.http import request
 class BillingAcceptancePortal(http.Controller):
     """The customer accepts or rejects a reached milestone from the portal."""
 
-    def _get_milestone_to_accept(self, order_id, milestone_id, token):
-        """The milestone, if the visitor may accept it; else nothing."""
-        # To find the order whatever the visitor's rights; who may accept is
+    def _get_milestone_to_answer(self, order_id, milestone_id, token):
+        """The milestone whose pending request the visitor may answer, even if
+        it was invoiced meanwhile; refused (404) when there is none."""
+        # To find the order whatever the visitor's rights; who may answer is
         # decided right after, from the visitor and the token.
         order = request.env["sale.order"].sudo().browse(order_id).exists()
         if not order:
-            return order.billing_milestone_ids
-        milestones = order._get_billing_milestones_to_accept(request.env.user, token)
-        return milestones.filtered(lambda m: m.id == milestone_id)
+            raise request.not_found()
+        requests = order._get_billing_acceptance_requests(request.env.user, token)
+        milestone = requests.milestone_id.filtered(lambda m: m.id == milestone_id)
+        if not milestone:
+            raise request.not_found()
+        return milestone
+
+    def _prepare_answer_values(self):
+        """Who answered, from where, as the request shows it."""
+        user = request.env.user
+        visitor = request.env["res.users"] if user._is_public() else user
+        httprequest = request.httprequest
+        return {
+            "answered_user_id": visitor.id,
+            "answered_partner_id": visitor.partner_id.id,
+            "ip_address": httprequest.remote_addr,
+            "user_agent": httprequest.user_agent.string,
+        }
+
+    def _get_invoiced_message(self):
+        return request.env._(
+            "This milestone has already been invoiced, so it can no longer be "
+            "accepted or rejected here. Please contact us if you disagree."
+        )
 
     @http.route(
         "/my/orders/<int:order_id>/billing_milestone/<int:milestone_id>/accept",
@@ -25,17 +47,17 @@ class BillingAcceptancePortal(http.Controller):
         self, order_id, milestone_id, name=None, signature=None, token=None
     ):
         token = token or request.httprequest.args.get("milestone_token")
-        milestone = self._get_milestone_to_accept(order_id, milestone_id, token)
-        if not milestone:
-            return {"error": request.env._("This milestone cannot be accepted here.")}
+        milestone = self._get_milestone_to_answer(order_id, milestone_id, token)
+        if milestone.status == "processed":
+            return {"error": self._get_invoiced_message()}
         if not (name or "").strip() or not signature:
             return {"error": request.env._("Your name and signature are needed.")}
-        milestone._accept(name.strip(), signature)
+        milestone._accept_on_portal(
+            name.strip(), signature, self._prepare_answer_values()
+        )
         return {
             "force_refresh": True,
-            "redirect_url": milestone.order_id.get_portal_url(
-                query_string="&message=billing_accepted", anchor="billing_schedule"
-            ),
+            "redirect_url": self._get_answered_url(milestone, "billing_accepted"),
         }
 
     @http.route(
@@ -48,14 +70,21 @@ class BillingAcceptancePortal(http.Controller):
     def billing_milestone_reject(
         self, order_id, milestone_id, reason=None, milestone_token=None, **kwargs
     ):
-        milestone = self._get_milestone_to_accept(
+        milestone = self._get_milestone_to_answer(
             order_id, milestone_id, milestone_token
         )
-        if not milestone or not (reason or "").strip():
-            return request.not_found()
-        milestone._reject(reason.strip())
-        return request.redirect(
-            milestone.order_id.get_portal_url(
-                query_string="&message=billing_rejected", anchor="billing_schedule"
+        if milestone.status == "processed":
+            return request.redirect(
+                self._get_answered_url(milestone, "billing_invoiced")
             )
+        if not (reason or "").strip():
+            raise request.not_found()
+        milestone._reject_on_portal(reason.strip(), self._prepare_answer_values())
+        return request.redirect(self._get_answered_url(milestone, "billing_rejected"))
+
+    def _get_answered_url(self, milestone, message):
+        """The order's page, saying what became of ``milestone``."""
+        return milestone.order_id.get_portal_url(
+            query_string=f"&message={message}&billing_milestone_id={milestone.id}",
+            anchor="billing_schedule",
         )

@@ -3,6 +3,7 @@ from . import sale_billing_milestone_hold_mixin
 from . import sale_billing_milestone_reopen_mixin
 from . import sale_billing_milestone_acceptance_mixin
 from . import sale_billing_milestone_template
+from . import sale_billing_milestone_acceptance
 from . import sale_billing_milestone
 from . import product_template
 from . import product_product

@@ -7,3 +7,6 @@ class ResConfigSettings(models.TransientModel):
     billing_milestone_auto_invoice = fields.Selection(
         related="company_id.billing_milestone_auto_invoice", readonly=False
     )
+    billing_acceptance_mail_template_id = fields.Many2one(
+        related="company_id.billing_acceptance_mail_template_id", readonly=False
+    )

@@ -705,6 +705,7 @@ class SaleBillingMilestone(models.Model):
             for vals in vals_list
         ]
         self._check_order_of_lines(vals_list)
+        self._check_acceptance_not_written(vals_list, creating=True)
         milestones = super().create(vals_list)
         for milestone, values in zip(milestones, given, strict=True):
             milestone._check_derived_values(values)
@@ -749,6 +750,7 @@ class SaleBillingMilestone(models.Model):
                     "gives part of a milestone back, and cannot be written."
                 )
             )
+        self._check_acceptance_not_written([vals])
         derived = {name: vals[name] for name in DERIVED_FIELDS.intersection(vals)}
         for milestone in self:
             milestone._check_derived_values(derived)
@@ -893,11 +895,18 @@ class SaleBillingMilestone(models.Model):
             self.env["decimal.precision"].precision_get("Product Price"),
         )
         name = self.display_name
-        if self.accepted_date:
+        acceptance = self.acceptance_id
+        if acceptance.state == "accepted" and acceptance.is_deemed:
+            name = self.env._(
+                "%(milestone)s (deemed accepted on %(date)s)",
+                milestone=name,
+                date=format_date(self.env, self.accepted_date),
+            )
+        elif acceptance.state == "accepted":
             name = self.env._(
                 "%(milestone)s (accepted by %(name)s on %(date)s)",
                 milestone=name,
-                name=self.accepted_by,
+                name=acceptance.signer_name,
                 date=format_date(self.env, self.accepted_date),
             )
         return {

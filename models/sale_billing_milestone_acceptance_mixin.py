@@ -1,153 +1,215 @@
 import base64
-import secrets
 from datetime import timedelta
 
-from odoo import api, fields, models
-from odoo.tools import consteq
+from odoo import Command, api, fields, models
+from odoo.exceptions import UserError
 from odoo.tools.misc import format_date
 
-# How long the link of an acceptance request works, at least.
-ACCEPTANCE_LINK_DAYS = 30
+# What only a request and its answer decide: never written on the milestone.
+ACCEPTANCE_FIELDS = {
+    "acceptance_ids",
+    "acceptance_id",
+    "acceptance_state",
+    "acceptance_requested_date",
+    "accepted_date",
+    "accepted_by",
+    "acceptance_signature",
+    "acceptance_deemed",
+}
 
 
 class SaleBillingMilestoneAcceptanceMixin(models.AbstractModel):
     """Customer acceptance: a reached Manual milestone that requires it is
     billable once the customer accepts it on the portal (name and signature),
-    or once the daily job deems it accepted after its days without an answer."""
+    or once the daily job deems it accepted after its days without an answer.
+    Each request, and its answer, is a ``sale.billing.milestone.acceptance``."""
 
     _name = "sale.billing.milestone.acceptance.mixin"
     _description = "Billing Milestone Customer Acceptance"
 
-    acceptance_requested_date = fields.Date(
-        string="Acceptance Requested On", copy=False, readonly=True
+    acceptance_ids = fields.One2many(
+        "sale.billing.milestone.acceptance",
+        "milestone_id",
+        string="Acceptance Requests",
+        readonly=True,
+        copy=False,
     )
-    accepted_date = fields.Date(string="Accepted On", copy=False, readonly=True)
-    accepted_by = fields.Char(copy=False, readonly=True)
-    acceptance_signature = fields.Binary(copy=False, readonly=True, attachment=True)
+    acceptance_id = fields.Many2one(
+        "sale.billing.milestone.acceptance",
+        string="Current Acceptance Request",
+        compute="_compute_acceptance_id",
+        store=True,
+        copy=False,
+    )
+    acceptance_requested_date = fields.Date(
+        string="Acceptance Requested On", compute="_compute_acceptance_facts"
+    )
+    accepted_date = fields.Date(
+        string="Accepted On", compute="_compute_accepted_date", store=True, copy=False
+    )
+    accepted_by = fields.Char(compute="_compute_acceptance_facts")
+    acceptance_signature = fields.Binary(compute="_compute_acceptance_facts")
     acceptance_deemed = fields.Boolean(
         string="Deemed Accepted",
-        copy=False,
-        readonly=True,
+        compute="_compute_acceptance_facts",
         help="Accepted by the daily job, the customer not having answered in time.",
-    )
-    # Only the customer's link carries it; nobody reads it in the back end.
-    acceptance_token = fields.Char(
-        copy=False, readonly=True, groups="base.group_system"
-    )
-    acceptance_token_expiry = fields.Date(
-        copy=False, readonly=True, groups="base.group_system"
     )
     acceptance_state = fields.Selection(
         selection=[
             ("not_requested", "Not Requested"),
             ("requested", "Awaiting Acceptance"),
             ("accepted", "Accepted"),
+            ("rejected", "Rejected"),
         ],
         compute="_compute_acceptance_state",
         store=True,
         index=True,
     )
 
-    @api.depends("requires_acceptance", "acceptance_requested_date", "accepted_date")
+    @api.depends("acceptance_ids.state")
+    def _compute_acceptance_id(self):
+        for milestone in self:
+            standing = milestone.acceptance_ids.filtered(
+                lambda a: a.state != "withdrawn"
+            )
+            milestone.acceptance_id = standing.sorted("id")[-1:]
+
+    @api.depends("acceptance_id.state", "acceptance_id.answered_at")
+    def _compute_accepted_date(self):
+        for milestone in self:
+            acceptance = milestone.acceptance_id
+            milestone.accepted_date = (
+                fields.Date.context_today(milestone, acceptance.answered_at)
+                if acceptance.state == "accepted"
+                else False
+            )
+
+    @api.depends(
+        "acceptance_id.requested_at",
+        "acceptance_id.state",
+        "acceptance_id.signer_name",
+        "acceptance_id.signature",
+        "acceptance_id.is_deemed",
+    )
+    def _compute_acceptance_facts(self):
+        for milestone in self:
+            acceptance = milestone.acceptance_id
+            accepted = acceptance.state == "accepted"
+            milestone.acceptance_requested_date = (
+                fields.Date.context_today(milestone, acceptance.requested_at)
+                if acceptance
+                else False
+            )
+            milestone.accepted_by = accepted and acceptance.signer_name
+            milestone.acceptance_signature = accepted and acceptance.signature
+            milestone.acceptance_deemed = accepted and acceptance.is_deemed
+
+    @api.depends("requires_acceptance", "acceptance_id.state")
     def _compute_acceptance_state(self):
         for milestone in self:
             if not milestone.requires_acceptance:
                 milestone.acceptance_state = False
-            elif milestone.accepted_date:
-                milestone.acceptance_state = "accepted"
-            elif milestone.acceptance_requested_date:
-                milestone.acceptance_state = "requested"
             else:
-                milestone.acceptance_state = "not_requested"
+                milestone.acceptance_state = (
+                    milestone.acceptance_id.state or "not_requested"
+                )
+
+    def _check_acceptance_not_written(self, vals_list, creating=False):
+        """Refuse acceptance facts in values: only the customer, on the portal,
+        or the daily job records them, through a request. New milestones may
+        come with the blank values of a form or an order line's schedule."""
+        written = set()
+        for vals in vals_list:
+            for name in ACCEPTANCE_FIELDS.intersection(vals):
+                if creating and self._is_blank_acceptance_value(vals[name]):
+                    del vals[name]
+                else:
+                    written.add(name)
+        if not written:
+            return
+        raise UserError(
+            self.env._(
+                "%(fields)s cannot be written on a billing milestone: only the "
+                "customer, on the portal, or the daily job records an acceptance. "
+                "Use Ask Again to send the customer a new request.",
+                fields=", ".join(
+                    self._fields[name]._description_string(self.env)
+                    for name in sorted(written)
+                ),
+            )
+        )
+
+    @api.model
+    def _is_blank_acceptance_value(self, value):
+        if isinstance(value, (list, tuple)):
+            # No requests, as the One2many of a new record is written.
+            return all(
+                command[0] == Command.CLEAR
+                or (command[0] == Command.SET and not command[2])
+                for command in value
+            )
+        return not value or value == "not_requested"
 
     def _sync_acceptance_request(self):
         """Reached and requiring acceptance: ask the customer; no longer
-        reached: the request, or the acceptance, no longer stands."""
+        reached, or no longer requiring it: the request, or the acceptance, is
+        withdrawn. A processed milestone keeps its acceptance as billed."""
         to_request = self.filtered(
             lambda m: (
                 m.requires_acceptance
                 and m.is_reached
-                and m.acceptance_state == "not_requested"
+                and m.status != "processed"
+                and m.acceptance_state in ("not_requested", "rejected")
             )
         )
-        to_clear = self.filtered(
+        to_withdraw = self.filtered(
             lambda m: (
                 m.status != "processed"
                 and (not m.is_reached or not m.requires_acceptance)
-                and (m.acceptance_requested_date or m.accepted_date)
+                and m.acceptance_id.state in ("requested", "accepted")
             )
         )
-        if to_clear:
-            # The request's token is readable by administrators only.
-            to_clear.sudo().write(
-                {
-                    "acceptance_requested_date": False,
-                    "accepted_date": False,
-                    "accepted_by": False,
-                    "acceptance_signature": False,
-                    "acceptance_deemed": False,
-                    "acceptance_token": False,
-                    "acceptance_token_expiry": False,
-                }
-            )
+        # Nobody writes acceptance requests but the request, the portal and
+        # the daily job: the request withdraws them as superuser.
+        to_withdraw.acceptance_id.sudo()._withdraw()
         to_request._request_acceptance()
 
     def _request_acceptance(self):
-        today = fields.Date.context_today(self)
-        for milestone in self:
-            expiry = today + timedelta(
-                days=max(ACCEPTANCE_LINK_DAYS, milestone.acceptance_days)
+        """Send the customer a request for each milestone, by email."""
+        if not self:
+            return
+        # Same reason: acceptance requests are created as superuser only.
+        self.env["sale.billing.milestone.acceptance"].sudo()._create_requests(self)
+
+    def action_request_acceptance_again(self):
+        """Withdraw the current request and send the customer a new one."""
+        self.check_access("write")
+        refused = self.filtered(
+            lambda m: (
+                not m.requires_acceptance or not m.is_reached or m.status == "processed"
             )
-            # Same reason: the token is readable by administrators only.
-            milestone.sudo().write(
-                {
-                    "acceptance_requested_date": today,
-                    "acceptance_token": secrets.token_urlsafe(32),
-                    "acceptance_token_expiry": expiry,
-                }
+        )
+        if refused:
+            raise UserError(
+                self.env._(
+                    "Milestone %(milestones)s cannot be asked again: only a reached "
+                    "milestone that requires customer acceptance and is not "
+                    "processed yet can.",
+                    milestones=refused._milestone_labels(),
+                )
             )
-        for order in self.order_id:
-            milestones = self.filtered(lambda m, order=order: m.order_id == order)
-            order._notify_billing_acceptance_request(milestones)
+        # Same reason: acceptance requests are written as superuser only.
+        self.acceptance_id.filtered(
+            lambda a: a.state in ("requested", "accepted", "rejected")
+        ).sudo()._withdraw()
+        self._request_acceptance()
+        return True
 
-    def _get_acceptance_url(self):
-        """The customer's link: the portal order page, with the request's token."""
-        self.ensure_one()
-        return self.order_id.get_portal_url(
-            query_string=f"&milestone_token={self.sudo().acceptance_token}",
-            anchor="billing_acceptance",
-        )
-
-    def _check_acceptance_token(self, token):
-        """The request's token, while it is valid: once, until it expires."""
-        self.ensure_one()
-        # The token is compared, never shown.
-        milestone = self.sudo()
-        return bool(
-            token
-            and milestone.acceptance_state == "requested"
-            and milestone.acceptance_token
-            and consteq(milestone.acceptance_token, token)
-            and fields.Date.context_today(self) <= milestone.acceptance_token_expiry
-        )
-
-    def _accept(self, name, signature=False, deemed=False):
-        """Accepted by ``name`` today: billable from today."""
-        today = fields.Date.context_today(self)
-        # The customer, on the portal, or the daily job accepts: neither may
-        # write billing milestones; the caller checked who may accept.
-        self.sudo().write(
-            {
-                "accepted_date": today,
-                "accepted_by": name,
-                "acceptance_signature": signature or False,
-                "acceptance_deemed": deemed,
-                "acceptance_token": False,
-                "acceptance_token_expiry": False,
-            }
-        )
+    def _post_acceptance_notes(self):
+        """The answer of each milestone's current request, in its order's chatter."""
         for milestone in self:
-            if deemed:
+            acceptance = milestone.acceptance_id
+            if acceptance.is_deemed:
                 body = self.env._(
                     "Milestone %(milestone)s deemed accepted: no answer %(days)s days "
                     "after the request of %(date)s.",
@@ -159,36 +221,57 @@ class SaleBillingMilestoneAcceptanceMixin(models.AbstractModel):
                 body = self.env._(
                     "Milestone %(milestone)s accepted by %(name)s.",
                     milestone=milestone.display_name,
-                    name=name,
+                    name=acceptance.signer_name,
                 )
             attachments = (
-                [(f"{milestone.name} - acceptance.png", base64.b64decode(signature))]
-                if signature
+                [
+                    (
+                        f"{milestone.name} - acceptance.png",
+                        base64.b64decode(acceptance.signature),
+                    )
+                ]
+                if acceptance.signature
                 else []
             )
+            # The customer, on the portal, or the daily job accepts: neither
+            # may post on sales orders.
             milestone.order_id.sudo().message_post(
                 body=body, attachments=attachments, subtype_xmlid="mail.mt_note"
             )
 
-    def _reject(self, reason):
+    def _accept_on_portal(self, name, signature, answer_values):
+        """The customer accepted the current request, signed by ``name``."""
+        self.ensure_one()
+        # The portal records the customer's answer as superuser; the caller
+        # checked who may answer.
+        self.acceptance_id.sudo()._record_answer(
+            "accepted",
+            {**answer_values, "signer_name": name, "signature": signature},
+        )
+        self._post_acceptance_notes()
+
+    def _reject_on_portal(self, reason, answer_values):
         """Not accepted: back to not reached, the salesperson asked to follow up."""
+        self.ensure_one()
+        # Same reason as for accepting.
+        self.acceptance_id.sudo()._record_answer(
+            "rejected", {**answer_values, "reject_reason": reason}
+        )
+        # The customer may not write billing milestones.
         self.sudo().write({"is_reached": False})
-        for milestone in self:
-            order = milestone.order_id.sudo()
-            body = self.env._(
-                "Milestone %(milestone)s rejected by the customer: %(reason)s",
-                milestone=milestone.display_name,
-                reason=reason,
-            )
-            order.message_post(body=body, subtype_xmlid="mail.mt_note")
-            order.activity_schedule(
-                "mail.mail_activity_data_todo",
-                summary=self.env._(
-                    "Milestone %(milestone)s rejected", milestone=milestone.name
-                ),
-                note=reason,
-                user_id=order.user_id.id or self.env.ref("base.user_root").id,
-            )
+        order = self.order_id.sudo()
+        body = self.env._(
+            "Milestone %(milestone)s rejected by the customer: %(reason)s",
+            milestone=self.display_name,
+            reason=reason,
+        )
+        order.message_post(body=body, subtype_xmlid="mail.mt_note")
+        order.activity_schedule(
+            "mail.mail_activity_data_todo",
+            summary=self.env._("Milestone %(milestone)s rejected", milestone=self.name),
+            note=reason,
+            user_id=order.user_id.id or self.env.ref("base.user_root").id,
+        )
 
     @api.model
     def _apply_deemed_acceptance(self):
@@ -206,5 +289,7 @@ class SaleBillingMilestoneAcceptanceMixin(models.AbstractModel):
                 m.acceptance_requested_date + timedelta(days=m.acceptance_days) <= today
             )
         )
-        due._accept(self.env._("Deemed accepted"), deemed=True)
+        # The daily job records the deemed acceptance as superuser.
+        due.acceptance_id.sudo()._record_answer("accepted", {"is_deemed": True})
+        due._post_acceptance_notes()
         return due

@@ -2,7 +2,6 @@ import logging
 from collections import defaultdict, namedtuple
 from contextvars import ContextVar
 
-from markupsafe import Markup
 from psycopg2.errors import SerializationFailure
 
 from odoo import Command, api, fields, models
@@ -354,47 +353,28 @@ class SaleOrder(models.Model):
 
     # Automatic invoicing
 
-    @api.model
-    def _notify_billing_acceptance_request(self, milestones):
-        """Ask the customer, by email from the order's chatter, to accept
-        ``milestones`` on the portal."""
+    def _get_billing_acceptance_requests(self, user, token=None):
+        """Pending acceptance requests of the order that ``user`` may answer:
+        all of them for the customer's portal contacts, else only the one
+        ``token`` was sent for; none for internal users, who never answer for
+        the customer. Call it as superuser: it reads the tokens' hashes."""
         self.ensure_one()
-        items = Markup("").join(
-            Markup('<li><a href="%s">%s</a></li>')
-            % (milestone._get_acceptance_url(), milestone.display_name)
-            for milestone in milestones
-        )
-        body = Markup("%s<ul>%s</ul>%s") % (
-            self.env._(
-                "Milestones of %(order)s are reached and wait for your acceptance:",
-                order=self.name,
-            ),
-            items,
-            self.env._(
-                "Open a link to accept (with your name and signature) or reject "
-                "(with your reason). Each link works once."
-            ),
-        )
-        # The salesperson may not follow the customer's partner record.
-        self.sudo().message_post(
-            body=body,
-            partner_ids=self.partner_id.ids,
-            subtype_xmlid="mail.mt_comment",
-            message_type="comment",
-        )
-
-    def _get_billing_milestones_to_accept(self, user, token=None):
-        """Milestones of the order awaiting acceptance that ``user`` may accept:
-        all of them for the customer's contacts, else only the one ``token``
-        was sent for."""
-        self.ensure_one()
-        awaiting = self.billing_milestone_ids.filtered(
-            lambda m: m.acceptance_state == "requested"
+        Acceptance = self.env["sale.billing.milestone.acceptance"]
+        if not user.share:
+            return Acceptance
+        pending = self.billing_milestone_ids.acceptance_id.filtered(
+            lambda a: a._is_pending()
         )
         customer = self.partner_id.commercial_partner_id
         if not user._is_public() and user.partner_id.commercial_partner_id == customer:
-            return awaiting
-        return awaiting.filtered(lambda m: m._check_acceptance_token(token))
+            return pending
+        return pending.filtered(lambda a: a._check_token(token))
+
+    def _get_billing_milestones_to_accept(self, user, token=None):
+        """Milestones of the order ``user`` may still accept or reject: those
+        of their pending requests not invoiced meanwhile."""
+        requests = self._get_billing_acceptance_requests(user, token)
+        return requests.milestone_id.filtered(lambda m: m.status != "processed")
 
     def _cron_invoice_billing_milestones(self, batch_size=50):
         """Invoice the billing milestones billable now of the companies that ask

@@ -193,6 +193,10 @@ registry.category("web_tour.tours").add("sale_milestone_billing_acceptance_tour"
             trigger: "body:not(:has(#billing_acceptance)) #billing_schedule_table",
         },
         {
+            content: "The page confirms it, and the milestone reads Accepted",
+            trigger: ".o_billing_acceptance_confirmation:contains('is accepted') ~ .table-responsive .o_billing_accepted",
+        },
+        {
             content: "The page is fully loaded, chatter included",
             trigger: ".o_portal_chatter #chatterRoot",
         },
