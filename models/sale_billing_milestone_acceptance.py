@@ -129,10 +129,20 @@ class SaleBillingMilestoneAcceptance(models.Model):
         )
         if not template:
             return
-        # The link reaches this one email's rendering, and is stored nowhere.
-        template.with_context(
+        # The link reaches this one email's rendering, and is stored nowhere
+        # else. Queued, the email belongs to no record and to no user who could
+        # read it: OdooBot sends it, for the company, to the customer.
+        template.sudo().with_context(
             billing_acceptance_url=self._get_acceptance_url(token)
-        ).send_mail(self.id, email_layout_xmlid="mail.mail_notification_light")
+        ).send_mail(
+            self.id,
+            email_layout_xmlid="mail.mail_notification_light",
+            email_values={
+                "model": False,
+                "res_id": False,
+                "author_id": self.env.ref("base.partner_root").id,
+            },
+        )
         order = self.order_id
         order.message_post(
             body=self.env._(

@@ -78,11 +78,14 @@ class TestCustomerAcceptance(BillingMilestoneCommon, HttpCase):
         return order, m1, m2
 
     def _request_mail(self, acceptance):
+        """The latest email asking the customer to accept the milestone."""
         return self.env["mail.mail"].search(
             [
-                ("model", "=", "sale.billing.milestone.acceptance"),
-                ("res_id", "=", acceptance.id),
-            ]
+                ("recipient_ids", "in", acceptance.order_id.partner_id.ids),
+                ("subject", "ilike", acceptance.milestone_id.display_name),
+            ],
+            order="id desc",
+            limit=1,
         )
 
     def _sent_token(self, milestone):
@@ -168,6 +171,23 @@ class TestCustomerAcceptance(BillingMilestoneCommon, HttpCase):
         for message in order.message_ids:
             self.assertNotIn(token, message.body)
             self.assertNotIn("milestone_token", message.body)
+
+    def test_the_queued_email_is_not_readable_by_the_salesperson(self):
+        order, __, m2 = self._order()
+        m2.with_user(self.salesman).action_reach()
+        token = self._sent_token(m2)
+        for user in (self.salesman, self.invoicing_user):
+            messages = (
+                self.env["mail.message"]
+                .with_user(user)
+                .search([("body", "ilike", token)])
+            )
+            self.assertFalse(messages, user.login)
+            self.assertFalse(
+                order.with_user(user).message_ids.filtered(
+                    lambda message, token=token: token in message.body
+                )
+            )
 
     def test_the_token_is_stored_hashed(self):
         __, __, m2 = self._order()
