@@ -22,6 +22,7 @@ from . import test_calendar
 from . import test_display
 from . import test_reopen
 from . import test_credit_intent
+from . import test_field_access
 from . import test_tours
 from . import test_replan
 from . import test_acceptance
