@@ -11,6 +11,7 @@ JSON-RPC, hands the session cookie to Chromium over the DevTools protocol
 import argparse
 import base64
 import json
+import re
 import shutil
 import socket
 import subprocess
@@ -119,6 +120,41 @@ def json_rpc(session, url, route, **params):
     return response["result"]
 
 
+# A 1x1 PNG, as the portal's signature widget sends it (base64).
+SIGNATURE = (
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA"
+    "60e6kgAAAABJRU5ErkJggg=="
+)
+
+
+def portal_answers(browser, portal, url, out, orders):
+    """The portal customer's page while M2 awaits acceptance, then after
+    accepting it on the first order and rejecting it on the second."""
+    accepted, rejected = (order["id"] for order in orders)
+    browser.screenshot(
+        f"{url}/my/orders/{accepted}#billing_acceptance", out / "portal_acceptance.png"
+    )
+    page = portal.get(f"{url}/my/orders/{accepted}", timeout=60).text
+    milestone = re.search(r'billing_accept_(\d+)"', page).group(1)
+    result = json_rpc(
+        portal,
+        url,
+        f"/my/orders/{accepted}/billing_milestone/{milestone}/accept",
+        name="Joel Willis",
+        signature=SIGNATURE,
+    )
+    browser.screenshot(url + result["redirect_url"], out / "portal_accepted.png")
+    page = portal.get(f"{url}/my/orders/{rejected}", timeout=60).text
+    milestone = re.search(r'billing_reject_(\d+)"', page).group(1)
+    csrf_token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    response = portal.post(
+        f"{url}/my/orders/{rejected}/billing_milestone/{milestone}/reject",
+        data={"reason": "The design misses the new logo.", "csrf_token": csrf_token},
+        timeout=60,
+    )
+    browser.screenshot(response.url, out / "portal_rejected.png")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--url", default="http://localhost:8069")
@@ -156,14 +192,43 @@ def main():
         [
             ("billing_milestone_ids.acceptance_state", "=", "requested"),
             ("state", "=", "sale"),
+            ("partner_id.user_ids", "=", False),
         ],
     )
-    [awaiting] = search(
-        "sale.billing.milestone",
-        [("order_id", "=", order["id"]), ("acceptance_state", "=", "requested")],
-        fields=("id", "acceptance_token"),
-    )
     [replan] = search("sale.order", [("order_line.billing_replan_needed", "=", True)])
+    [invoice] = search(
+        "account.move",
+        [
+            ("move_type", "=", "out_invoice"),
+            ("state", "=", "posted"),
+            ("invoice_line_ids.billing_milestone_id", "!=", False),
+        ],
+    )
+    # The demo portal user's two orders, each with M2 awaiting acceptance.
+    portal_orders = json_rpc(
+        session,
+        args.url,
+        "/web/dataset/call_kw",
+        model="sale.order",
+        method="search_read",
+        args=[
+            [
+                ("partner_id.user_ids.login", "=", "portal"),
+                ("billing_milestone_ids.acceptance_state", "=", "requested"),
+            ],
+            ["id"],
+        ],
+        kwargs={"order": "id"},
+    )
+    portal = requests.Session()
+    json_rpc(
+        portal,
+        args.url,
+        "/web/session/authenticate",
+        db=args.db,
+        login="portal",
+        password="portal",
+    )
 
     browser = Browser()
     try:
@@ -210,21 +275,30 @@ def main():
                 "sale_billing_milestone_action_forecast",
                 None,
             ),
-            ("portal_order.png", f"{args.url}/my/orders/{order['id']}", None),
-            (
-                "portal_acceptance.png",
-                f"{args.url}/my/orders/{order['id']}"
-                f"?milestone_token={awaiting['acceptance_token']}#billing_acceptance",
-                None,
-            ),
             (
                 "replan_wizard.png",
                 f"{odoo}/sales/{replan['id']}",
                 "button[name='action_open_billing_replan']",
             ),
+            ("portal_order.png", f"{args.url}/my/orders/{order['id']}", None),
+            (
+                "credit_note_intent.png",
+                f"{odoo}/action-account.action_move_out_invoice_type/{invoice['id']}",
+                "button[name='action_reverse']",
+            ),
         ]
         for name, url, click in screens:
             browser.screenshot(url, out / name, click=click)
+        browser.call(
+            "Network.setCookie",
+            name="session_id",
+            value=portal.cookies["session_id"],
+            url=args.url,
+        )
+        if len(portal_orders) >= 2:
+            portal_answers(browser, portal, args.url, out, portal_orders[:2])
+        else:
+            print("warning: the demo portal user's orders were answered already")
     finally:
         browser.close()
 
