@@ -139,12 +139,21 @@ class SaleBillingMilestoneReopenMixin(models.AbstractModel):
     def _sync_reopened_parts(self):
         """Bring the re-opened parts of these milestones in line with the ledger.
 
-        A part nothing re-opens any more goes while it is unbilled. A billed one
-        stays when the line it was taken from no longer bills (cancelled,
-        credited in full): the original re-opens without it. Otherwise undoing
-        what re-opened it would bill the money twice, so it is refused.
+        A part nothing re-opens any more goes back into what it came from:
+        into the line it was taken from when that line bills it again (a credit
+        note reset, a draft line raised), into the original when the original
+        is open again (cancelled, credited in full). Billed meanwhile, that
+        would bill the money twice, so it is refused, except that a billed part
+        stays when the original re-opens: the original re-opens without it.
+        A part stays as well when the original is billed again by another line,
+        which never billed the part.
         """
         milestones = self.exists()
+        # A part's own invoice changing changes what its original keeps.
+        originals = milestones.reopened_from_id
+        while originals - milestones:
+            milestones |= originals
+            originals = milestones.reopened_from_id
         if not milestones:
             return
         wanted = {}
@@ -158,15 +167,16 @@ class SaleBillingMilestoneReopenMixin(models.AbstractModel):
                 part.fixed_amount, wanted[part.reopened_by_line_id][1]
             )
         )
-        kept = stale.filtered(
+        returned = stale.filtered(
+            lambda part: part._get_reopened_source_line().billing_milestone_live
+        )
+        dropped = stale.filtered(
             lambda part: (
-                part.status == "processed"
-                and not part._get_reopened_source_line().billing_milestone_live
+                part.status != "processed"
+                and (part in returned or not part.reopened_from_id.invoice_line_id)
             )
         )
-        billed = (stale - kept | changed).filtered(
-            lambda part: part.status == "processed"
-        )
+        billed = (returned | changed).filtered(lambda part: part.status == "processed")
         if billed:
             part = billed[0]
             raise UserError(
@@ -182,7 +192,7 @@ class SaleBillingMilestoneReopenMixin(models.AbstractModel):
             )
         # The ledger, not the user, decides the parts: an accountant crediting
         # an invoice may have no right to create or delete billing milestones.
-        (stale - kept).sudo().unlink()
+        dropped.sudo().unlink()
         for part in changed:
             # Same reason: a draft invoice line the accountant edits moves it.
             part.sudo().fixed_amount = wanted[part.reopened_by_line_id][1]

@@ -101,6 +101,35 @@ class TestPartialCreditReopens(LedgerCase):
         self.assertOpen(m1)
         self.assertEqual(m1.amount, 300.0)
 
+    def test_a_part_freed_while_its_original_is_open_goes_back_into_it(self):
+        order, m1, __, invoice = self._billed_m1()
+        self._credit(invoice, 100)
+        part = m1.reopened_ids
+        again = self._invoice(order)
+        self._credit(invoice, 200)
+        self.assertOpen(m1)
+        self.assertEqual(m1.amount, 200.0)
+        again.button_cancel()
+        self.assertFalse(part.exists())
+        self.assertEqual(m1.amount, 300.0)
+        self.assertScheduleAddsUp(order)
+
+    def test_a_part_freed_once_its_original_is_billed_again_stays_open(self):
+        order, m1, __, invoice = self._billed_m1()
+        self._credit(invoice, 100)
+        part = m1.reopened_ids
+        again = self._invoice(order)
+        self._credit(invoice, 200)
+        third = self._invoice(order)
+        self.assertBilledOnce(m1, third)
+        # The part's invoice goes: M1's new invoice never billed it.
+        again.button_cancel()
+        self.assertEqual(
+            (part.exists(), part.status, part.amount), (part, "to_process", 100)
+        )
+        self.assertEqual(m1.amount, 200.0)
+        self.assertScheduleAddsUp(order)
+
     def test_credit_of_a_reopened_part_reopens_a_part_of_it(self):
         order, m1, __, invoice = self._billed_m1()
         self._credit(invoice, 100)
