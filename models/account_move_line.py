@@ -235,6 +235,13 @@ class AccountMoveLine(models.Model):
             ).billing_milestone_id._sync_reopened_parts()
         return res
 
+    def unlink(self):
+        milestones = self.billing_milestone_id
+        res = super().unlink()
+        # A deleted draft line no longer bills: what it re-opened goes back.
+        milestones._sync_reopened_parts()
+        return res
+
     def _is_billing_short(self):
         """A live line that bills less than its milestone stood for."""
         self.ensure_one()

@@ -48,13 +48,15 @@ class SaleBillingMilestoneReopenMixin(models.AbstractModel):
         ondelete="restrict",
         help="The milestone this part was given back from.",
     )
+    # A draft invoice's line that billed short may be deleted: its part then
+    # goes back into the original, or stays billed (see _sync_reopened_parts).
     reopened_by_line_id = fields.Many2one(
         "account.move.line",
         string="Re-opened By",
         readonly=True,
         copy=False,
         index="btree_not_null",
-        ondelete="restrict",
+        ondelete="set null",
         help="The credit note line that gave this part back, or the invoice line "
         "that bills less than the milestone stood for.",
     )

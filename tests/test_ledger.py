@@ -105,6 +105,18 @@ class TestCorrectionPaths(LedgerCase):
         self._invoice(order).unlink()
         self.assertOpen(m1)
 
+    def test_deleting_a_draft_that_billed_short_takes_its_part_back(self):
+        order, m1, __ = self._order()
+        invoice = self._invoice(order)
+        invoice.action_post()
+        invoice.button_draft()
+        invoice.invoice_line_ids.price_unit = 150.0
+        self.assertEqual(m1.reopened_ids.amount, 150.0)
+        invoice.unlink()
+        self.assertOpen(m1)
+        self.assertFalse(m1.reopened_ids)
+        self.assertEqual(m1.amount, 300.0)
+
     def test_full_credit_note_to_bill_again_reopens_the_milestone(self):
         order, m1, __ = self._order()
         invoice = self._invoice(order)
