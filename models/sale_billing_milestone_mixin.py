@@ -121,7 +121,7 @@ class SaleBillingMilestoneMixin(models.AbstractModel):
                 self.env._(
                     "%(model)s: %(fields)s cannot be written. They follow from the "
                     "schedule, the order, its invoices and the customer.",
-                    model=self._description,
+                    model=self.env["ir.model"]._get(self._name).name,
                     fields=", ".join(
                         sorted(
                             self._fields[name]._description_string(self.env)
