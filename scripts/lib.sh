@@ -30,19 +30,9 @@ smb_check_odoo() {
 # PostgreSQL must accept a connection with the default libpq environment.
 smb_check_postgres() {
     local why
-    if ! why="$("$PYTHON" - 2>&1 <<'PY'
-import sys
-import psycopg2
-try:
-    psycopg2.connect(dbname="postgres").close()
-except Exception as exc:  # noqa: BLE001 - report any failure in one line
-    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
-    print(lines[0] if lines else type(exc).__name__)
-    sys.exit(1)
-PY
-)"; then
-        smb_die "PostgreSQL is not reachable (${why##*$'\n'}) — start it, or set PGHOST/PGUSER"
-    fi
+    why="$("$PYTHON" -c 'import psycopg2; psycopg2.connect(dbname="postgres").close()' 2>&1 |
+        grep -m 1 -oE '[A-Za-z]+Error: .*' || true)"
+    [[ -z "$why" ]] || smb_die "PostgreSQL is not reachable ($why) — start it, or set PGHOST/PGUSER"
 }
 
 # The browser tours need Chromium (or Chrome), found the way Odoo 18 looks for
@@ -53,6 +43,61 @@ smb_check_browser() {
         command -v "$bin" >/dev/null 2>&1 && return 0
     done
     smb_die "no Chromium for the browser tours — run: bash scripts/setup.sh (installs Debian's chromium)"
+}
+
+# The test and lint tools of test-requirements.txt.
+smb_check_test_tools() {
+    if ! "$PYTHON" -c 'import ruff, pylint_odoo, pytest_odoo, xdist, hypothesis, pre_commit' \
+        >/dev/null 2>&1 || ! command -v checklog-odoo oca-checks-odoo-module >/dev/null 2>&1; then
+        smb_die "test tools missing for $PYTHON — run: bash scripts/setup.sh"
+    fi
+}
+
+smb_fail() {
+    echo "FAILED: $*"
+    exit 1
+}
+
+# smb_check_log BASE RC WHAT: Odoo (output BASE.out, log BASE.log) exited with
+# status RC 0, and its log has no WARNING/ERROR/CRITICAL record. A clean Odoo
+# 18.0 install of sale_project, with and without demo data, logs none (checked
+# 2026-11), so nothing is ignored.
+smb_check_log() {
+    if [[ "$2" != 0 ]]; then
+        echo "FAILED: odoo exited with status $2 ($3)"
+        grep -v "^Running as user 'root'" "$1.out" | tail -n 20
+        return 1
+    fi
+    checklog-odoo --no-echo "$1.log" ||
+        { echo "FAILED: WARNING/ERROR/CRITICAL records in the log of $3 (above)" && return 1; }
+}
+
+# smb_pytest OUT PYTEST...: run pytest-odoo, its output also in OUT.out and
+# Odoo's log in OUT.log. A failed or skipped test, no test at all, or a WARNING
+# in Odoo's log fails the run.
+smb_pytest() {
+    local out="$1" rc=0
+    "${@:2}" --odoo-extra="logfile=$out.log" 2>&1 | tee "$out.out" || rc=${PIPESTATUS[0]}
+    if grep -qE '^=+ .*[0-9]+ skipped' "$out.out"; then
+        smb_fail "tests were skipped (see the SKIPPED lines above); a skipped test is not a pass"
+    fi
+    [[ "$rc" != 5 ]] || smb_fail "pytest collected no tests"
+    [[ "$rc" == 0 ]] || smb_fail "pytest exited with status $rc"
+    # pytest-odoo imports the tests before it sets Odoo's test mode, which
+    # makes Odoo log an ERROR "Importing test framework" once per process.
+    if [[ -e "$out.log" ]] && grep -E '^[-0-9]+ [:,0-9]+ [0-9]+ (WARNING|ERROR|CRITICAL) ' "$out.log" |
+        grep -v ' odoo\.tests\.common: Importing test framework'; then
+        smb_fail "WARNING/ERROR records in Odoo's log while the tests ran (above; all in $out.log)"
+    fi
+}
+
+# smb_odoo_module_dir NAME: the directory of Odoo module NAME on $ADDONS_PATH.
+smb_odoo_module_dir() {
+    local dir
+    for dir in ${ADDONS_PATH//,/ }; do
+        [[ -d "$dir/$1" ]] && echo "$dir/$1" && return
+    done
+    smb_die "no module $1 on the addons path $ADDONS_PATH"
 }
 
 # Comma-separated addons path of Odoo itself (may be empty).

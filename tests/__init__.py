@@ -1,6 +1,5 @@
 from hypothesis import HealthCheck, settings
 
-from . import test_schedule_math
 from . import test_product
 from . import test_billing_schedule
 from . import test_billing_rules

@@ -1,8 +1,10 @@
 from contextlib import contextmanager
 
+import pytest
+
 from odoo import Command, api
 from odoo.modules.registry import Registry
-from odoo.tests import BaseCase, get_db_name
+from odoo.tests import BaseCase, get_db_name, tagged
 
 from odoo.addons.sale.tests.common import TestSaleCommon
 
@@ -135,10 +137,15 @@ class BillingMilestoneCommon(TestSaleCommon):
         self.assertRegex(str(caught.exception), pattern)
 
 
+@tagged("-standard", "concurrency", "post_install", "-at_install")
 class CommittedOrdersCase(BaseCase):
     """For tests of two real transactions, which only see committed data:
     confirmed orders of one milestone billable today (100 %) each, committed,
-    and removed again after the test."""
+    and removed again after the test. They commit, so they never run by default,
+    neither in Odoo's runner (``-standard``) nor in pytest (pytest.ini): CI runs
+    them apart, on a database thrown away after them (scripts/test.sh)."""
+
+    pytestmark = [pytest.mark.concurrency]
 
     def _commit_orders(self, *prices, auto_invoice=None):
         self.registry = Registry(get_db_name())

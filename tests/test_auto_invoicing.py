@@ -231,7 +231,7 @@ class TestAutoInvoicing(BillingMilestoneCommon):
         self.assertEqual(order.invoice_ids.amount_untaxed, 160.0)
 
 
-@tagged("post_install", "-at_install")
+@tagged("-standard", "concurrency", "post_install", "-at_install")
 class TestAutoInvoicingRace(CommittedOrdersCase):
     def setUp(self):
         super().setUp()

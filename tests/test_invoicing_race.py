@@ -4,7 +4,7 @@ from odoo.tests import tagged
 from .common import CommittedOrdersCase
 
 
-@tagged("post_install", "-at_install")
+@tagged("-standard", "concurrency", "post_install", "-at_install")
 class TestInvoicingRace(CommittedOrdersCase):
     def setUp(self):
         super().setUp()

@@ -1,9 +1,12 @@
+"""The pure arithmetic of tools/schedule.py: plain unittest cases, no database.
+pytest collects them; Odoo's runner does not (tests/__init__.py leaves them out)."""
+
 from datetime import date
+from unittest import TestCase
 
 from hypothesis import given
 from hypothesis import strategies as st
 
-from odoo.tests import BaseCase, tagged
 from odoo.tools.float_utils import float_round
 
 from ..tools.schedule import (
@@ -32,8 +35,7 @@ def percent_split(draw_parts):
     ]
 
 
-@tagged("post_install", "-at_install")
-class TestScheduleMath(BaseCase):
+class TestScheduleMath(TestCase):
     def test_days_milestone_counts_from_the_contract_date(self):
         self.assertEqual(
             billable_date("days", date(2026, 1, 31), 30, None, None), date(2026, 3, 2)
@@ -189,8 +191,7 @@ class TestScheduleMath(BaseCase):
         self.assertLessEqual(sum(amounts), net + 1e-9)
 
 
-@tagged("post_install", "-at_install")
-class TestReplanMath(BaseCase):
+class TestReplanMath(TestCase):
     def test_proportional_example_of_the_readme(self):
         amounts, new = replan_amounts(17000, [4000, 3000], "proportional", 0.01)
         self.assertEqual((amounts, new), ([9714.29, 7285.71], 0.0))
