@@ -128,6 +128,29 @@ class BillingMilestoneCommon(TestSaleCommon):
             as_of, milestones=milestones, whole_orders=False, post=post
         )
 
+    def _confirmed_order(self, *milestone_values, quantity=1.0, price=1000.0, **values):
+        """A confirmed order (see ``_create_order``) with one milestone per
+        ``milestone_values``: the order and its milestones."""
+        order = self._create_order(quantity=quantity, price=price, **values)
+        milestones = self._add_milestones(order.order_line, *milestone_values)
+        order.action_confirm()
+        return order, milestones
+
+    def _invoice(self, orders, **values):
+        """Create Invoice ‣ Regular Invoice, as a user clicks it: the new
+        invoices."""
+        before = orders.invoice_ids
+        self.env["sale.advance.payment.inv"].with_context(
+            active_model="sale.order", active_ids=orders.ids
+        ).create({"advance_payment_method": "delivered", **values}).create_invoices()
+        return orders.invoice_ids - before
+
+    def _pay(self, invoices):
+        """Register Payment of the whole amount of ``invoices``."""
+        self.env["account.payment.register"].with_context(
+            active_model="account.move", active_ids=invoices.ids
+        ).create({})._create_payments()
+
     @contextmanager
     def assertRaisesRule(self, exception, pattern):
         """Assert the error class and its message. Odoo's ``assertRaises`` runs

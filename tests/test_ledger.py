@@ -21,14 +21,6 @@ class LedgerCase(BillingMilestoneCommon):
         order.action_confirm()
         return order, m1, m2
 
-    def _invoice(self, order):
-        """Create Invoice ‣ Regular Invoice, as a user clicks it."""
-        before = order.invoice_ids
-        self.env["sale.advance.payment.inv"].with_context(
-            active_model="sale.order", active_ids=order.ids
-        ).create({"advance_payment_method": "delivered"}).create_invoices()
-        return order.invoice_ids - before
-
     def _reverse(self, moves, modify=False, intent=None):
         """Credit Note (draft), or Full refund and new draft invoice; ``intent``:
         Credited Milestones as the accountant picks it, else the default."""
@@ -45,11 +37,6 @@ class LedgerCase(BillingMilestoneCommon):
         else:
             wizard.refund_moves()
         return wizard.new_move_ids
-
-    def _pay(self, invoice):
-        self.env["account.payment.register"].with_context(
-            active_model="account.move", active_ids=invoice.ids
-        ).create({})._create_payments()
 
     def _live_lines(self, milestone):
         return self.env["account.move.line"].search(
