@@ -128,6 +128,29 @@ class BillingMilestoneCommon(TestSaleCommon):
             as_of, milestones=milestones, whole_orders=False, post=post
         )
 
+    def _confirmed_order(self, *milestone_values, quantity=1.0, price=1000.0, **values):
+        """A confirmed order (see ``_create_order``) with one milestone per
+        ``milestone_values``: the order and its milestones."""
+        order = self._create_order(quantity=quantity, price=price, **values)
+        milestones = self._add_milestones(order.order_line, *milestone_values)
+        order.action_confirm()
+        return order, milestones
+
+    def _invoice(self, orders, **values):
+        """Create Invoice ‣ Regular Invoice, as a user clicks it: the new
+        invoices."""
+        before = orders.invoice_ids
+        self.env["sale.advance.payment.inv"].with_context(
+            active_model="sale.order", active_ids=orders.ids
+        ).create({"advance_payment_method": "delivered", **values}).create_invoices()
+        return orders.invoice_ids - before
+
+    def _pay(self, invoices):
+        """Register Payment of the whole amount of ``invoices``."""
+        self.env["account.payment.register"].with_context(
+            active_model="account.move", active_ids=invoices.ids
+        ).create({})._create_payments()
+
     @contextmanager
     def assertRaisesRule(self, exception, pattern):
         """Assert the error class and its message. Odoo's ``assertRaises`` runs
@@ -135,6 +158,79 @@ class BillingMilestoneCommon(TestSaleCommon):
         with self.assertRaises(exception) as caught:
             yield caught
         self.assertRegex(str(caught.exception), pattern)
+
+
+class LedgerCase(BillingMilestoneCommon):
+    """An order of 1,000 with M1 (30 %, billable today) and M2 (70 %, Manual),
+    and the ways an accountant corrects an invoice."""
+
+    def _order(self, price=1000.0, pricelist=None):
+        values = {"pricelist_id": pricelist.id} if pricelist else {}
+        order = self._create_order(price=price, **values)
+        m1, m2 = self._add_milestones(
+            order.order_line,
+            {"kind": "days", "days": 0, "percent": 30},
+            {"kind": "manual", "percent": 70},
+        )
+        order.action_confirm()
+        return order, m1, m2
+
+    def _reverse(self, moves, modify=False, intent=None):
+        """Credit Note (draft), or Full refund and new draft invoice; ``intent``:
+        Credited Milestones as the accountant picks it, else the default."""
+        values = {"reason": "Correction", "journal_id": moves.journal_id.id}
+        if intent:
+            values["billing_credit_intent"] = intent
+        wizard = (
+            self.env["account.move.reversal"]
+            .with_context(active_model="account.move", active_ids=moves.ids)
+            .create(values)
+        )
+        if modify:
+            wizard.modify_moves()
+        else:
+            wizard.refund_moves()
+        return wizard.new_move_ids
+
+    def _billed_m1(self):
+        """The order, M1 and M2, and the posted invoice of M1."""
+        order, m1, m2 = self._order()
+        invoice = self._invoice(order)
+        invoice.action_post()
+        return order, m1, m2, invoice
+
+    def _credit(self, invoice, price_unit=None, intent=None):
+        """A posted credit note of ``invoice``, its line at ``price_unit`` if
+        given: see ``_reverse``."""
+        credit_note = self._reverse(invoice, intent=intent)
+        if price_unit is not None:
+            credit_note.invoice_line_ids.price_unit = price_unit
+        credit_note.action_post()
+        return credit_note
+
+    def _live_lines(self, milestone):
+        return self.env["account.move.line"].search(
+            [
+                ("billing_milestone_id", "=", milestone.id),
+                ("billing_milestone_live", "=", True),
+            ]
+        )
+
+    def assertBilledOnce(self, milestone, invoice):
+        """Billed by one live line of ``invoice``, for its amount."""
+        self.env.flush_all()
+        live = self._live_lines(milestone)
+        self.assertEqual(live.move_id, invoice)
+        self.assertEqual(len(live), 1)
+        self.assertEqual(milestone.status, "processed")
+        self.assertEqual(milestone.invoice_id, invoice)
+        self.assertEqual(milestone.amount, live.price_subtotal)
+
+    def assertOpen(self, milestone):
+        self.env.flush_all()
+        self.assertFalse(self._live_lines(milestone))
+        self.assertEqual(milestone.status, "to_process")
+        self.assertFalse(milestone.invoice_id)
 
 
 @tagged("-standard", "concurrency", "post_install", "-at_install")

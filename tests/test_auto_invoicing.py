@@ -24,12 +24,6 @@ class TestAutoInvoicing(BillingMilestoneCommon):
         # say; the test user is not in all of them.
         cls.env["res.company"].sudo().search([]).billing_milestone_auto_invoice = "off"
 
-    def _confirmed_order(self, *milestone_values, price=1000.0, company=None):
-        order = self._create_order(price=price, company_id=(company or self.company).id)
-        milestones = self._add_milestones(order.order_line, *milestone_values)
-        order.action_confirm()
-        return order, milestones
-
     def _run_cron(self, batch_size=50):
         """One call of the job as the scheduler makes it: as OdooBot, with a
         progress record of the job. Return the progress it reports."""
@@ -124,7 +118,7 @@ class TestAutoInvoicing(BillingMilestoneCommon):
         other, __ = self._confirmed_order(
             {"kind": "days", "days": 0, "percent": 100},
             price=250.5,
-            company=self.other_company,
+            company_id=self.other_company.id,
         )
         self.assertEqual(self._run_cron(), (2, 0))
         self.assertEqual(order.invoice_ids.state, "draft")

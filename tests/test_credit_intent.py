@@ -2,7 +2,7 @@ from odoo import Command
 from odoo.exceptions import UserError, ValidationError
 from odoo.tests import Form, tagged
 
-from .test_ledger import LedgerCase
+from .common import LedgerCase
 
 
 @tagged("post_install", "-at_install")
@@ -10,19 +10,6 @@ class TestCreditIntent(LedgerCase):
     """The accountant says what a credit note means: a Final Reduction lowers
     what a milestone bills for good, Bill Again Later puts it back on the
     schedule. An order of 1,000: M1 30 % billable today, M2 70 % Manual."""
-
-    def _billed_m1(self):
-        order, m1, m2 = self._order()
-        invoice = self._invoice(order)
-        invoice.action_post()
-        return order, m1, m2, invoice
-
-    def _credit(self, invoice, price_unit=None, intent=None):
-        credit_note = self._reverse(invoice, intent=intent)
-        if price_unit is not None:
-            credit_note.invoice_line_ids.price_unit = price_unit
-        credit_note.action_post()
-        return credit_note
 
     def assertLedgerAddsUp(self, order):
         """Billed net of credit notes + open + finally credited = the net."""

@@ -2,7 +2,7 @@ from odoo import Command
 from odoo.exceptions import UserError
 from odoo.tests import Form, tagged
 
-from .test_ledger import LedgerCase
+from .common import LedgerCase
 
 
 @tagged("post_install", "-at_install")

@@ -17,12 +17,6 @@ class TestInvoiceWizard(BillingMilestoneCommon):
         super().setUpClass()
         cls.customers = cls.partner_a | cls.partner_b
 
-    def _confirmed_order(self, partner, *milestone_values, price=1000.0):
-        order = self._create_order(price=price, partner_id=partner.id)
-        milestones = self._add_milestones(order.order_line, *milestone_values)
-        order.action_confirm()
-        return order, milestones
-
     def _wizard(self, **values):
         """The wizard on this test's customers, whatever else the database holds."""
         return self.env["sale.billing.milestone.invoice"].create(
@@ -46,14 +40,13 @@ class TestInvoiceWizard(BillingMilestoneCommon):
     @freeze_time("2026-03-10")
     def test_invoices_are_the_preview(self):
         order_a1, (a1_terms, a1_april, a1_reached, a1_later) = self._confirmed_order(
-            self.partner_a,
             {"kind": "days", "days": 0, "percent": 10},
             {"kind": "days", "days": 0, "percent": 20, "due_date": "2026-04-01"},
             {"kind": "manual", "percent": 30, "is_reached": True, "due_days": 22},
             {"kind": "days", "days": 30, "percent": 40},
+            partner_id=self.partner_a.id,
         )
         order_a2, (a2_terms, a2_april) = self._confirmed_order(
-            self.partner_a,
             {"kind": "days", "days": 0, "fixed_amount": 150},
             {
                 "kind": "date",
@@ -62,11 +55,12 @@ class TestInvoiceWizard(BillingMilestoneCommon):
                 "due_date": "2026-04-01",
             },
             price=500.0,
+            partner_id=self.partner_a.id,
         )
         order_b, (b_terms, b_may) = self._confirmed_order(
-            self.partner_b,
             {"kind": "days", "days": 0, "percent": 25},
             {"kind": "manual", "percent": 35, "is_reached": True, "due_days": 52},
+            partner_id=self.partner_b.id,
         )
         wizard = self._wizard()
         billable = a1_terms | a1_april | a1_reached | a2_terms | a2_april
@@ -143,9 +137,9 @@ class TestInvoiceWizard(BillingMilestoneCommon):
     @freeze_time("2026-03-10")
     def test_as_of_date_brings_in_a_milestone_not_due_today(self):
         _order, (today, later) = self._confirmed_order(
-            self.partner_a,
             {"kind": "days", "days": 0, "percent": 30},
             {"kind": "days", "days": 30, "percent": 70},
+            partner_id=self.partner_a.id,
         )
         form = Form(self.env["sale.billing.milestone.invoice"])
         form.partner_ids.add(self.partner_a)
@@ -162,9 +156,9 @@ class TestInvoiceWizard(BillingMilestoneCommon):
 
     def test_unticked_milestone_stays_to_process(self):
         order, (first, second) = self._confirmed_order(
-            self.partner_a,
             {"kind": "days", "days": 0, "percent": 30},
             {"kind": "manual", "percent": 20, "is_reached": True},
+            partner_id=self.partner_a.id,
         )
         form = Form(self.env["sale.billing.milestone.invoice"])
         form.partner_ids.add(self.partner_a)
@@ -180,9 +174,9 @@ class TestInvoiceWizard(BillingMilestoneCommon):
     @freeze_time("2026-03-10")
     def test_untick_survives_a_change_of_date(self):
         _order, (first, _second) = self._confirmed_order(
-            self.partner_a,
             {"kind": "days", "days": 0, "percent": 30},
             {"kind": "days", "days": 10, "percent": 20},
+            partner_id=self.partner_a.id,
         )
         form = Form(self.env["sale.billing.milestone.invoice"])
         form.partner_ids.add(self.partner_a)
@@ -196,11 +190,11 @@ class TestInvoiceWizard(BillingMilestoneCommon):
 
     def test_held_processed_and_waiting_milestones_are_not_previewed(self):
         _order, (due, held, processed, waiting) = self._confirmed_order(
-            self.partner_a,
             {"kind": "days", "days": 0, "percent": 10},
             {"kind": "days", "days": 0, "percent": 10},
             {"kind": "days", "days": 0, "percent": 10},
             {"kind": "manual", "percent": 10},
+            partner_id=self.partner_a.id,
         )
         held._put_on_hold("Customer dispute")
         self._invoice_milestones(processed)
@@ -214,10 +208,10 @@ class TestInvoiceWizard(BillingMilestoneCommon):
 
     def test_create_and_post_posts_the_invoices(self):
         _order_a, milestone_a = self._confirmed_order(
-            self.partner_a, {"kind": "days", "days": 0, "percent": 10}
+            {"kind": "days", "days": 0, "percent": 10}, partner_id=self.partner_a.id
         )
         _order_b, milestone_b = self._confirmed_order(
-            self.partner_b, {"kind": "days", "days": 0, "percent": 20}
+            {"kind": "days", "days": 0, "percent": 20}, partner_id=self.partner_b.id
         )
         action = self._wizard().action_create_and_post_invoices()
         self.assertEqual(action["res_model"], "account.move")
@@ -231,7 +225,7 @@ class TestInvoiceWizard(BillingMilestoneCommon):
 
     def test_one_invoice_opens_in_its_form(self):
         _order, milestone = self._confirmed_order(
-            self.partner_a, {"kind": "days", "days": 0, "percent": 10}
+            {"kind": "days", "days": 0, "percent": 10}, partner_id=self.partner_a.id
         )
         action = self._wizard().action_create_invoices()
         self.assertEqual(action["res_id"], milestone.invoice_id.id)
@@ -239,10 +233,10 @@ class TestInvoiceWizard(BillingMilestoneCommon):
 
     def test_opened_from_orders_previews_those_orders(self):
         order, milestone = self._confirmed_order(
-            self.partner_a, {"kind": "days", "days": 0, "percent": 10}
+            {"kind": "days", "days": 0, "percent": 10}, partner_id=self.partner_a.id
         )
         self._confirmed_order(
-            self.partner_a, {"kind": "days", "days": 0, "percent": 20}
+            {"kind": "days", "days": 0, "percent": 20}, partner_id=self.partner_a.id
         )
         action = self.env.ref(
             "sale_milestone_billing.sale_billing_milestone_invoice_action_from_orders"
@@ -282,7 +276,7 @@ class TestInvoiceWizard(BillingMilestoneCommon):
 
     def test_nothing_included_is_refused(self):
         _order, _milestone = self._confirmed_order(
-            self.partner_a, {"kind": "days", "days": 0, "percent": 10}
+            {"kind": "days", "days": 0, "percent": 10}, partner_id=self.partner_a.id
         )
         wizard = self._wizard()
         wizard.line_ids.include = False
@@ -293,9 +287,9 @@ class TestInvoiceWizard(BillingMilestoneCommon):
 
     def test_milestone_changed_since_the_preview_is_refused(self):
         order, (first, second) = self._confirmed_order(
-            self.partner_a,
             {"kind": "days", "days": 0, "percent": 10},
             {"kind": "days", "days": 0, "percent": 20},
+            partner_id=self.partner_a.id,
         )
         wizard = self._wizard()
         second._put_on_hold("Customer dispute")
@@ -315,7 +309,7 @@ class TestInvoiceWizard(BillingMilestoneCommon):
             company_ids=[Command.set(self.env.company.ids)],
         )
         _order, milestone = self._confirmed_order(
-            self.partner_a, {"kind": "days", "days": 0, "percent": 10}
+            {"kind": "days", "days": 0, "percent": 10}, partner_id=self.partner_a.id
         )
         wizard = (
             self.env["sale.billing.milestone.invoice"]

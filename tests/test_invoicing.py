@@ -13,23 +13,6 @@ from .common import BillingMilestoneCommon
 
 @tagged("post_install", "-at_install")
 class TestInvoicing(BillingMilestoneCommon):
-    def _confirmed_order(self, *milestone_values, price=1000.0, quantity=1.0):
-        order = self._create_order(price=price, quantity=quantity)
-        milestones = self._add_milestones(order.order_line, *milestone_values)
-        order.action_confirm()
-        return order, milestones
-
-    def _invoice(self, order):
-        """Create Invoice > Regular Invoice, as a user clicks it: the new invoices."""
-        before = order.invoice_ids
-        wizard = (
-            self.env["sale.advance.payment.inv"]
-            .with_context(active_model="sale.order", active_ids=order.ids)
-            .create({"advance_payment_method": "delivered"})
-        )
-        wizard.create_invoices()
-        return order.invoice_ids - before
-
     def test_regular_invoice_bills_only_billable_milestones(self):
         order, (due, later, reached, held, waiting) = self._confirmed_order(
             {"kind": "days", "days": 0, "percent": 10},
@@ -248,9 +231,7 @@ class TestInvoicing(BillingMilestoneCommon):
         order, milestone = self._confirmed_order({"kind": "days", "percent": 50})
         invoice = self._invoice(order)
         invoice.action_post()
-        self.env["account.payment.register"].with_context(
-            active_model="account.move", active_ids=invoice.ids
-        ).create({})._create_payments()
+        self._pay(invoice)
         self.assertIn(milestone.invoice_payment_state, ("in_payment", "paid"))
 
     def test_database_keeps_a_milestone_on_one_live_invoice(self):

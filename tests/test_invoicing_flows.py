@@ -10,18 +10,6 @@ from .common import BillingMilestoneCommon
 
 @tagged("post_install", "-at_install")
 class TestInvoicingFlows(BillingMilestoneCommon):
-    def _invoice(self, orders, **values):
-        before = orders.invoice_ids
-        self.env["sale.advance.payment.inv"].with_context(
-            active_model="sale.order", active_ids=orders.ids
-        ).create({"advance_payment_method": "delivered", **values}).create_invoices()
-        return orders.invoice_ids - before
-
-    def _pay(self, invoice):
-        self.env["account.payment.register"].with_context(
-            active_model="account.move", active_ids=invoice.ids
-        ).create({})._create_payments()
-
     def test_seed_flow_with_project_milestones(self):
         """Odoo's own walkthrough: three milestone products creating tasks in
         "Rebranding Projects", milestones reached one by one."""

@@ -3,77 +3,7 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import Form, new_test_user, tagged
 from odoo.tools import mute_logger
 
-from .common import BillingMilestoneCommon
-
-
-class LedgerCase(BillingMilestoneCommon):
-    """An order of 1,000 with M1 (30 %, billable today) and M2 (70 %, Manual),
-    and the ways an accountant corrects an invoice."""
-
-    def _order(self, price=1000.0, pricelist=None):
-        values = {"pricelist_id": pricelist.id} if pricelist else {}
-        order = self._create_order(price=price, **values)
-        m1, m2 = self._add_milestones(
-            order.order_line,
-            {"kind": "days", "days": 0, "percent": 30},
-            {"kind": "manual", "percent": 70},
-        )
-        order.action_confirm()
-        return order, m1, m2
-
-    def _invoice(self, order):
-        """Create Invoice ‣ Regular Invoice, as a user clicks it."""
-        before = order.invoice_ids
-        self.env["sale.advance.payment.inv"].with_context(
-            active_model="sale.order", active_ids=order.ids
-        ).create({"advance_payment_method": "delivered"}).create_invoices()
-        return order.invoice_ids - before
-
-    def _reverse(self, moves, modify=False, intent=None):
-        """Credit Note (draft), or Full refund and new draft invoice; ``intent``:
-        Credited Milestones as the accountant picks it, else the default."""
-        values = {"reason": "Correction", "journal_id": moves.journal_id.id}
-        if intent:
-            values["billing_credit_intent"] = intent
-        wizard = (
-            self.env["account.move.reversal"]
-            .with_context(active_model="account.move", active_ids=moves.ids)
-            .create(values)
-        )
-        if modify:
-            wizard.modify_moves()
-        else:
-            wizard.refund_moves()
-        return wizard.new_move_ids
-
-    def _pay(self, invoice):
-        self.env["account.payment.register"].with_context(
-            active_model="account.move", active_ids=invoice.ids
-        ).create({})._create_payments()
-
-    def _live_lines(self, milestone):
-        return self.env["account.move.line"].search(
-            [
-                ("billing_milestone_id", "=", milestone.id),
-                ("billing_milestone_live", "=", True),
-            ]
-        )
-
-    def assertBilledOnce(self, milestone, invoice):
-        """Billed by one live line of ``invoice``, for its amount."""
-        self.env.flush_all()
-        live = self._live_lines(milestone)
-        self.assertEqual(live.move_id, invoice)
-        self.assertEqual(len(live), 1)
-        self.assertEqual(milestone.status, "processed")
-        self.assertEqual(milestone.invoice_id, invoice)
-        self.assertEqual(milestone.amount, live.price_subtotal)
-
-    def assertOpen(self, milestone):
-        self.env.flush_all()
-        self.assertFalse(self._live_lines(milestone))
-        self.assertEqual(milestone.status, "to_process")
-        self.assertFalse(milestone.invoice_id)
+from .common import LedgerCase
 
 
 @tagged("post_install", "-at_install")
@@ -171,22 +101,16 @@ class TestCorrectionPaths(LedgerCase):
         self.assertBilledOnce(m1, rebill)
 
     def test_credit_note_of_a_credit_note_is_refused_once_billed_again(self):
-        order, m1, __ = self._order()
-        invoice = self._invoice(order)
-        invoice.action_post()
-        credit_note = self._reverse(invoice, intent="rebill")
-        credit_note.action_post()
+        order, m1, __, invoice = self._billed_m1()
+        credit_note = self._credit(invoice, intent="rebill")
         again = self._invoice(order)
         with self.assertRaisesRule(ValidationError, r"M1 would be billed twice"):
             self._reverse(credit_note)
         self.assertBilledOnce(m1, again)
 
     def test_resetting_a_credit_note_once_billed_again_is_refused(self):
-        order, m1, __ = self._order()
-        invoice = self._invoice(order)
-        invoice.action_post()
-        credit_note = self._reverse(invoice, intent="rebill")
-        credit_note.action_post()
+        order, m1, __, invoice = self._billed_m1()
+        credit_note = self._credit(invoice, intent="rebill")
         again = self._invoice(order)
         with self.assertRaisesRule(ValidationError, r"M1 would be billed twice"):
             credit_note.button_draft()

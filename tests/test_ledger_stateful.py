@@ -15,7 +15,7 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
-from .test_ledger import LedgerCase
+from .common import LedgerCase
 
 # CI runs at least 200 sequences; SMB_LEDGER_EXAMPLES=20 for a quick local run.
 EXAMPLES = int(os.environ.get("SMB_LEDGER_EXAMPLES", 200))

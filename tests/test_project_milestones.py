@@ -111,9 +111,7 @@ class TestProjectMilestones(BillingMilestoneCommon):
         m2.project_milestone_id.is_reached = True
         invoice = order._create_invoices()
         invoice.action_post()
-        self.env["account.payment.register"].with_context(
-            active_model="account.move", active_ids=invoice.ids
-        ).create({})._create_payments()
+        self._pay(invoice)
         self.assertEqual(m2.project_milestone_id.billing_status, "paid")
 
     def test_linking_a_reached_project_milestone_reaches_the_billing_milestone(self):

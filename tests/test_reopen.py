@@ -1,7 +1,7 @@
 from odoo.exceptions import UserError, ValidationError
 from odoo.tests import new_test_user, tagged
 
-from .test_ledger import LedgerCase
+from .common import LedgerCase
 
 
 @tagged("post_install", "-at_install")
@@ -10,25 +10,13 @@ class TestPartialCreditReopens(LedgerCase):
     exactly that part: an order of 1,000, M1 30 % billable today, M2 70 %
     Manual."""
 
-    def _credit(self, invoice, price_unit):
-        credit_note = self._reverse(invoice, intent="rebill")
-        credit_note.invoice_line_ids.price_unit = price_unit
-        credit_note.action_post()
-        return credit_note
-
-    def _billed_m1(self):
-        order, m1, m2 = self._order()
-        invoice = self._invoice(order)
-        invoice.action_post()
-        return order, m1, m2, invoice
-
     def assertScheduleAddsUp(self, order):
         line = order.order_line
         self.assertEqual(sum(line.billing_milestone_ids.mapped("amount")), 1000.0)
 
     def test_partial_credit_reopens_the_credited_part(self):
         order, m1, m2, invoice = self._billed_m1()
-        credit_note = self._credit(invoice, 100)
+        credit_note = self._credit(invoice, 100, intent="rebill")
         part = m1.reopened_ids
         self.assertEqual(len(part), 1)
         self.assertEqual(part.reopened_by_line_id, credit_note.invoice_line_ids)
@@ -47,7 +35,7 @@ class TestPartialCreditReopens(LedgerCase):
 
     def test_reopened_part_is_billed_again_once(self):
         order, m1, __, invoice = self._billed_m1()
-        self._credit(invoice, 100)
+        self._credit(invoice, 100, intent="rebill")
         part = m1.reopened_ids
         again = self._invoice(order)
         self.assertEqual(again.invoice_line_ids.billing_milestone_id, part)
@@ -60,14 +48,14 @@ class TestPartialCreditReopens(LedgerCase):
 
     def test_resetting_the_credit_note_closes_the_part(self):
         __, m1, __, invoice = self._billed_m1()
-        credit_note = self._credit(invoice, 100)
+        credit_note = self._credit(invoice, 100, intent="rebill")
         credit_note.button_draft()
         self.assertFalse(m1.reopened_ids.exists())
         self.assertEqual((m1.status, m1.amount), ("processed", 300.0))
 
     def test_undoing_a_credit_billed_again_is_refused(self):
         order, m1, __, invoice = self._billed_m1()
-        credit_note = self._credit(invoice, 100)
+        credit_note = self._credit(invoice, 100, intent="rebill")
         again = self._invoice(order)
         with self.assertRaisesRule(
             UserError,
@@ -81,10 +69,10 @@ class TestPartialCreditReopens(LedgerCase):
 
     def test_full_credit_after_a_partial_one_reopens_the_rest(self):
         order, m1, __, invoice = self._billed_m1()
-        self._credit(invoice, 100)
+        self._credit(invoice, 100, intent="rebill")
         part = m1.reopened_ids
         self._invoice(order).action_post()
-        self._credit(invoice, 200)
+        self._credit(invoice, 200, intent="rebill")
         # The original re-opens without the part billed meanwhile.
         self.assertOpen(m1)
         self.assertEqual(m1.amount, 200.0)
@@ -95,18 +83,18 @@ class TestPartialCreditReopens(LedgerCase):
 
     def test_full_credit_after_a_partial_one_drops_the_open_part(self):
         __, m1, __, invoice = self._billed_m1()
-        self._credit(invoice, 100)
-        self._credit(invoice, 200)
+        self._credit(invoice, 100, intent="rebill")
+        self._credit(invoice, 200, intent="rebill")
         self.assertFalse(m1.reopened_ids)
         self.assertOpen(m1)
         self.assertEqual(m1.amount, 300.0)
 
     def test_a_part_freed_while_its_original_is_open_goes_back_into_it(self):
         order, m1, __, invoice = self._billed_m1()
-        self._credit(invoice, 100)
+        self._credit(invoice, 100, intent="rebill")
         part = m1.reopened_ids
         again = self._invoice(order)
-        self._credit(invoice, 200)
+        self._credit(invoice, 200, intent="rebill")
         self.assertOpen(m1)
         self.assertEqual(m1.amount, 200.0)
         again.button_cancel()
@@ -116,10 +104,10 @@ class TestPartialCreditReopens(LedgerCase):
 
     def test_a_part_freed_once_its_original_is_billed_again_stays_open(self):
         order, m1, __, invoice = self._billed_m1()
-        self._credit(invoice, 100)
+        self._credit(invoice, 100, intent="rebill")
         part = m1.reopened_ids
         again = self._invoice(order)
-        self._credit(invoice, 200)
+        self._credit(invoice, 200, intent="rebill")
         third = self._invoice(order)
         self.assertBilledOnce(m1, third)
         # The part's invoice goes: M1's new invoice never billed it.
@@ -132,11 +120,11 @@ class TestPartialCreditReopens(LedgerCase):
 
     def test_credit_of_a_reopened_part_reopens_a_part_of_it(self):
         order, m1, __, invoice = self._billed_m1()
-        self._credit(invoice, 100)
+        self._credit(invoice, 100, intent="rebill")
         part = m1.reopened_ids
         again = self._invoice(order)
         again.action_post()
-        self._credit(again, 40)
+        self._credit(again, 40, intent="rebill")
         self.assertEqual(part.amount, 60.0)
         self.assertEqual(part.reopened_ids.amount, 40.0)
         self.assertEqual(m1.amount, 200.0)
@@ -154,7 +142,7 @@ class TestPartialCreditReopens(LedgerCase):
 
     def test_a_part_is_not_made_by_hand(self):
         order, m1, __, invoice = self._billed_m1()
-        self._credit(invoice, 100)
+        self._credit(invoice, 100, intent="rebill")
         draft_credit_note = self._reverse(invoice)
         values = {
             "sale_line_id": order.order_line.id,

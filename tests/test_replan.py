@@ -2,7 +2,7 @@ from odoo import Command
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import Form, new_test_user, tagged
 
-from .test_ledger import LedgerCase
+from .common import LedgerCase
 
 
 @tagged("post_install", "-at_install")
@@ -105,13 +105,7 @@ class TestReplan(LedgerCase):
         self.assertEqual((m1.amount, m2.amount, m3.amount), (3000.0, 1142.86, 857.14))
 
     def test_lines_without_invoiced_milestones_follow_their_net(self):
-        order = self._create_order(price=10000)
-        m1, m2 = self._add_milestones(
-            order.order_line,
-            {"kind": "days", "days": 0, "percent": 30},
-            {"kind": "manual", "percent": 70},
-        )
-        order.action_confirm()
+        order, m1, m2 = self._order(price=10000)
         order.order_line.product_uom_qty = 2
         self.assertFalse(order.order_line.billing_replan_needed)
         self.assertEqual((m1.amount, m2.amount), (6000.0, 14000.0))

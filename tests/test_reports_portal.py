@@ -74,15 +74,6 @@ class TestReportsPortal(BillingMilestoneCommon):
         domain = safe_eval(node.get("domain"), {"context_today": lambda: today})
         return self.milestones.search([("id", "in", self.milestones.ids)] + domain)
 
-    def _invoice(self, order):
-        before = order.invoice_ids
-        self.env["sale.advance.payment.inv"].with_context(
-            active_model="sale.order", active_ids=order.ids
-        ).create({"advance_payment_method": "delivered"}).create_invoices()
-        return order.invoice_ids - before
-
-    # Order PDF
-
     def test_quotation_pdf_prints_the_schedule_of_each_scheduled_line(self):
         quotation = self._create_order(self.product_scheduled)
         self.assertEqual(
@@ -187,9 +178,7 @@ class TestReportsPortal(BillingMilestoneCommon):
         )
         invoiced_order.action_confirm()
         self._invoice(invoiced_order).action_post()
-        self.env["account.payment.register"].with_context(
-            active_model="account.move", active_ids=paid.invoice_id.ids
-        ).create({})._create_payments()
+        self._pay(paid.invoice_id)
         self.assertIn(paid.invoice_payment_state, ("paid", "in_payment"))
         self.assertEqual(unpaid.invoice_payment_state, "not_paid")
         cancelled_order = self._create_order(contract_date="2025-05-01")
