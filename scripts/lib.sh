@@ -1,4 +1,6 @@
 # shellcheck shell=bash
+# Copyright 2026 Milestone Billing
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 # Shared helpers for scripts/test.sh and scripts/run.sh (sourced, not executed).
 #
 # Environment knobs understood here:

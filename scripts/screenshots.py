@@ -1,3 +1,5 @@
+# Copyright 2026 Milestone Billing
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 """Screenshots of the module's screens, taken in headless Chromium.
 
     python3 scripts/screenshots.py [--url http://localhost:8069] [--db DB]

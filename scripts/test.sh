@@ -1,4 +1,6 @@
 #!/usr/bin/env bash
+# Copyright 2026 Milestone Billing
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 # THE test command of the sale_milestone_billing add-on:   bash scripts/test.sh [PYTEST ARGS...]
 #
 #  1. checks Odoo 18.0, PostgreSQL, Chromium and the test tools (else exit 2)
