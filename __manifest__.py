@@ -1,10 +1,14 @@
+# Copyright 2026 Milestone Billing
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 {
     "name": "Milestone Billing",
     "summary": "Days, Date and Manual billing milestones on sale order lines",
     "version": "18.0.1.0.0",
+    "development_status": "Beta",
     "category": "Sales/Sales",
     "website": "https://github.com/milestone-billing/sale_milestone_billing",
     "author": "Milestone Billing",
+    "maintainers": ["milestone-billing"],
     "license": "LGPL-3",
     "depends": ["sale_project", "account"],
     "data": [
@@ -35,5 +39,4 @@
             "sale_milestone_billing/static/tests/tours/*.js",
         ],
     },
-    "installable": True,
 }

@@ -1,3 +1,5 @@
+# Copyright 2026 Milestone Billing
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 """Side-by-side benchmark: Odoo's own milestone invoicing against billing schedules.
 
 Run it through ``bash scripts/benchmark.sh [OPTIONS]`` (which checks Odoo and

@@ -1,4 +1,6 @@
 #!/usr/bin/env bash
+# Copyright 2026 Milestone Billing
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 # Side-by-side benchmark of Odoo's own milestone invoicing and billing schedules:
 #
 #   bash scripts/benchmark.sh [OPTIONS]        # about 2.5 minutes on 2 cores

@@ -1,4 +1,6 @@
 # shellcheck shell=bash
+# Copyright 2026 Milestone Billing
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 # Shared helpers for scripts/test.sh and scripts/run.sh (sourced, not executed).
 #
 # Environment knobs understood here:
@@ -47,7 +49,7 @@ smb_check_browser() {
 
 # The test and lint tools of test-requirements.txt.
 smb_check_test_tools() {
-    if ! "$PYTHON" -c 'import ruff, pylint_odoo, pytest_odoo, xdist, hypothesis, pre_commit' \
+    if ! "$PYTHON" -c 'import ruff, pylint_odoo, pytest_odoo, xdist, hypothesis, pre_commit, whool' \
         >/dev/null 2>&1 || ! command -v checklog-odoo oca-checks-odoo-module >/dev/null 2>&1; then
         smb_die "test tools missing for $PYTHON — run: bash scripts/setup.sh"
     fi
@@ -143,3 +145,53 @@ smb_link_addon() {
 # An array rather than a function so that `"${SMB_ODOO[@]}" ... &` makes $! the
 # Odoo process itself.
 SMB_ODOO=(env TZ=UTC "$PYTHON" -m odoo)
+
+# smb_wheel_venv DIR DATA_DIR: build the add-on's wheel (whool, as OCA packages
+# add-ons) from a copy of the checkout named after the module (whool names the
+# distribution after its directory), install it into a throwaway virtual
+# environment DIR/venv and check it there; $PYTHON's own site-packages stay
+# untouched. The venv sees $PYTHON's packages (Odoo, its requirements) and
+# gets a path entry for the Odoo in use: the wheel makes a directory odoo/
+# (without __init__.py) in the venv's site-packages, and a path entry is what
+# makes Odoo's regular package win over that namespace directory; an Odoo
+# installed by pip's default editable mode (an import finder, consulted after
+# the path scan) would be shadowed and `import odoo` would fail. Checks that
+# `import odoo` there is this Odoo 18.0 and that Odoo finds the add-on in the
+# venv with DIR/odoo.conf, whose addons path is Odoo's own (filestores in DATA_DIR).
+smb_wheel_venv() {
+    local dir="$1" conf="$1/odoo.conf" venv="$1/venv" odoo_root site odoo_path
+    echo "==> wheel: build it, install it into a throwaway venv, check import odoo and the add-on there"
+    mkdir -p "$dir" && odoo_path="$(smb_odoo_addons_path)"
+    printf '[options]\ndata_dir = %s\n%s' "$2" "${odoo_path:+addons_path = $odoo_path
+}" >"$conf"
+    smb_copy_addon "$dir/src"
+    "$PYTHON" -m pip wheel --quiet --disable-pip-version-check --no-index --no-deps \
+        --no-build-isolation --wheel-dir="$dir/dist" "$dir/src/$SMB_MODULE" ||
+        smb_fail "building the wheel (pip wheel with whool)"
+    "$PYTHON" -m venv --system-site-packages --without-pip "$venv" || smb_fail "creating a venv"
+    odoo_root="$("$PYTHON" -c 'import odoo, os; print(os.path.dirname(os.path.dirname(os.path.abspath(odoo.__file__))))')"
+    site="$("$venv/bin/python" -c 'import sysconfig; print(sysconfig.get_path("purelib"))')"
+    echo "$odoo_root" >"$site/odoo-path.pth"
+    # $PYTHON's pip, seen through the system site packages, installs into the venv.
+    "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --no-index --no-deps \
+        "$dir"/dist/odoo_addon_"$SMB_MODULE"-*.whl || smb_fail "installing the wheel into $venv"
+    "$venv/bin/python" - "$conf" "$site" "$odoo_root" "$SMB_MODULE" <<'PY' || smb_fail "the wheel (above)"
+import os, sys
+conf, site, odoo_root, module = sys.argv[1:]
+import odoo
+
+# A namespace package (no __file__) would still import odoo.release, while
+# the rest of Odoo fails on the missing odoo/__init__.py.
+init = os.path.join(odoo_root, "odoo", "__init__.py")
+assert odoo.__file__ == init, f"import odoo gives {odoo.__file__ or odoo.__path__}, not {init}"
+import odoo.release
+from odoo.modules.module import get_module_path
+from odoo.tools import config
+
+assert odoo.release.version_info[:2] == (18, 0), f"import odoo gives {odoo.release.version}"
+config.parse_config(["-c", conf])
+path = get_module_path(module, display_warning=False)
+assert path == os.path.join(site, "odoo", "addons", module), f"Odoo finds {module} at {path}"
+print(f"wheel: import odoo gives Odoo {odoo.release.version} at {odoo_root}; Odoo finds {path}")
+PY
+}

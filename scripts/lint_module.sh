@@ -1,4 +1,6 @@
 #!/usr/bin/env bash
+# Copyright 2026 Milestone Billing
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 # pylint-odoo and oca-checks-odoo-module on a copy of the checkout named after
 # the module: both look for the module by its directory name, and the checkout
 # may be cloned under any name.   bash scripts/lint_module.sh pylint|oca-checks

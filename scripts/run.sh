@@ -1,4 +1,6 @@
 #!/usr/bin/env bash
+# Copyright 2026 Milestone Billing
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 # Start Odoo 18.0 with sale_milestone_billing and its demo data:
 #
 #   bash scripts/run.sh [DBNAME]        # then open http://localhost:8069, log in admin / admin

@@ -1,112 +1,72 @@
+# Copyright 2026 Milestone Billing
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 """Screenshots of the module's screens, taken in headless Chromium.
 
     python3 scripts/screenshots.py [--url http://localhost:8069] [--db DB]
         [--login admin --password admin] [--out DIR]
 
 Start Odoo with the demo data first (``bash scripts/run.sh``). Logs in through
-JSON-RPC, hands the session cookie to Chromium over the DevTools protocol
-(websocket-client) and saves one PNG per screen, 1440 x 900.
+JSON-RPC, hands the session cookie to the system's Chromium, driven by
+Playwright (never a browser of Playwright's own: nothing is downloaded), and
+saves one PNG per screen, 1440 x 900.
 """
 
 import argparse
-import base64
-import json
 import re
 import shutil
-import socket
-import subprocess
 import tempfile
-import time
 from pathlib import Path
 
 import requests
-import websocket
+from playwright.sync_api import Error as PlaywrightError
+from playwright.sync_api import sync_playwright
 
 BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 
 
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 class Browser:
-    """Just enough of the DevTools protocol to navigate and take screenshots."""
+    """One headless Chromium page, 1440 x 900, that shows Odoo as a session."""
 
-    def __init__(self):
+    def __init__(self, playwright, url):
         executable = next(filter(None, map(shutil.which, BROWSERS)), None)
         if not executable:
             raise SystemExit("error: no Chromium found; run: bash scripts/setup.sh")
-        port = free_port()
-        self.profile = tempfile.mkdtemp(prefix="smb_chromium_")
-        self.process = subprocess.Popen(
-            [
-                executable,
-                "--headless=new",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-quic",
-                "--no-first-run",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--hide-scrollbars",
-                "--window-size=1440,900",
-                f"--user-data-dir={self.profile}",
-                f"--remote-debugging-port={port}",
-                "about:blank",
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+        self.url = url
+        self.browser = playwright.chromium.launch(
+            executable_path=executable,
+            args=["--no-sandbox", "--disable-gpu", "--hide-scrollbars"],
         )
-        for _ in range(100):
-            try:
-                pages = requests.get(f"http://127.0.0.1:{port}/json", timeout=1).json()
-                break
-            except requests.RequestException:
-                time.sleep(0.1)
-        else:
-            raise SystemExit("error: Chromium did not start")
-        page = next(page for page in pages if page["type"] == "page")
-        self.socket = websocket.create_connection(page["webSocketDebuggerUrl"])
-        self.next_id = 0
+        self.context = self.browser.new_context(
+            viewport={"width": 1440, "height": 900}, device_scale_factor=1
+        )
+        self.page = self.context.new_page()
 
-    def call(self, method, **params):
-        self.next_id += 1
-        self.socket.send(
-            json.dumps({"id": self.next_id, "method": method, "params": params})
+    def login(self, session):
+        """Browse as the user of a logged-in requests session."""
+        self.context.add_cookies(
+            [
+                {
+                    "name": "session_id",
+                    "value": session.cookies["session_id"],
+                    "url": self.url,
+                }
+            ]
         )
-        while True:
-            message = json.loads(self.socket.recv())
-            if message.get("id") == self.next_id:
-                return message.get("result", {})
 
     def screenshot(self, url, path, wait=4.0, click=None):
-        self.call("Page.navigate", url=url)
-        time.sleep(wait)
+        self.page.goto(url)
+        self.page.wait_for_timeout(wait * 1000)
         if click:
-            found = self.call(
-                "Runtime.evaluate",
-                expression=f"""(() => {{
-                    const node = document.querySelector({json.dumps(click)});
-                    if (node) node.click();
-                    return Boolean(node);
-                }})()""",
-                returnByValue=True,
-            )
-            if not found.get("result", {}).get("value"):
-                print(f"warning: nothing matches {click} on {url}")
-            time.sleep(wait)
-        data = self.call("Page.captureScreenshot", format="png")["data"]
-        path.write_bytes(base64.b64decode(data))
+            try:
+                self.page.click(click, timeout=wait * 1000)
+            except PlaywrightError:
+                print(f"warning: nothing to click matches {click} on {url}")
+            self.page.wait_for_timeout(wait * 1000)
+        self.page.screenshot(path=path)
         print(f"saved {path}")
 
     def close(self):
-        self.socket.close()
-        self.process.terminate()
-        self.process.wait(10)
-        shutil.rmtree(self.profile, ignore_errors=True)
+        self.browser.close()
 
 
 def json_rpc(session, url, route, **params):
@@ -230,79 +190,69 @@ def main():
         password="portal",
     )
 
-    browser = Browser()
-    try:
-        browser.call(
-            "Network.setCookie",
-            name="session_id",
-            value=session.cookies["session_id"],
-            url=args.url,
-        )
-        browser.call(
-            "Emulation.setDeviceMetricsOverride",
-            width=1440,
-            height=900,
-            deviceScaleFactor=1,
-            mobile=False,
-        )
-        odoo = f"{args.url}/odoo"
-        screens = [
-            (
-                "order_billing_schedule.png",
-                f"{odoo}/sales/{order['id']}",
-                ".o_notebook_headers a[name='billing_schedule']",
-            ),
-            (
-                "schedule_editor.png",
-                f"{odoo}/sales/{order['id']}",
-                "button[name='action_open_billing_schedule']",
-            ),
-            (
-                "invoice_milestones_wizard.png",
-                f"{odoo}/action-sale_milestone_billing."
-                "sale_billing_milestone_invoice_action",
-                None,
-            ),
-            (
-                "billing_milestones_pivot.png",
-                f"{odoo}/action-sale_milestone_billing.sale_billing_milestone_action"
-                "?view_type=pivot",
-                None,
-            ),
-            (
-                "cash_in_forecast.png",
-                f"{odoo}/action-sale_milestone_billing."
-                "sale_billing_milestone_action_forecast",
-                None,
-            ),
-            (
-                "replan_wizard.png",
-                f"{odoo}/sales/{replan['id']}",
-                "button[name='action_open_billing_replan']",
-            ),
-            ("portal_order.png", f"{args.url}/my/orders/{order['id']}", None),
-            (
-                "credit_note_intent.png",
-                f"{odoo}/action-account.action_move_out_invoice_type/{invoice['id']}",
-                "button[name='action_reverse']",
-            ),
-        ]
-        # The first page builds the web client's assets: not one to keep.
-        browser.screenshot(odoo, Path(tempfile.mkdtemp()) / "warm-up.png", wait=20)
-        for name, url, click in screens:
-            browser.screenshot(url, out / name, click=click)
-        browser.call(
-            "Network.setCookie",
-            name="session_id",
-            value=portal.cookies["session_id"],
-            url=args.url,
-        )
-        if len(portal_orders) >= 2:
-            portal_answers(browser, portal, args.url, out, portal_orders[:2])
-        else:
-            print("warning: the demo portal user's orders were answered already")
-    finally:
-        browser.close()
+    with sync_playwright() as playwright:
+        browser = Browser(playwright, args.url)
+        try:
+            browser.login(session)
+            take_screenshots(browser, args.url, out, order, replan, invoice)
+            browser.login(portal)
+            if len(portal_orders) >= 2:
+                portal_answers(browser, portal, args.url, out, portal_orders[:2])
+            else:
+                print("warning: the demo portal user's orders were answered already")
+        finally:
+            browser.close()
+
+
+def take_screenshots(browser, url, out, order, replan, invoice):
+    """The back office's screens, as the session's user."""
+    odoo = f"{url}/odoo"
+    screens = [
+        (
+            "order_billing_schedule.png",
+            f"{odoo}/sales/{order['id']}",
+            ".o_notebook_headers a[name='billing_schedule']",
+        ),
+        (
+            "schedule_editor.png",
+            f"{odoo}/sales/{order['id']}",
+            "button[name='action_open_billing_schedule']",
+        ),
+        (
+            "invoice_milestones_wizard.png",
+            f"{odoo}/action-sale_milestone_billing."
+            "sale_billing_milestone_invoice_action",
+            None,
+        ),
+        (
+            "billing_milestones_pivot.png",
+            f"{odoo}/action-sale_milestone_billing.sale_billing_milestone_action"
+            "?view_type=pivot",
+            None,
+        ),
+        (
+            "cash_in_forecast.png",
+            f"{odoo}/action-sale_milestone_billing."
+            "sale_billing_milestone_action_forecast",
+            None,
+        ),
+        (
+            "replan_wizard.png",
+            f"{odoo}/sales/{replan['id']}",
+            "button[name='action_open_billing_replan']",
+        ),
+        ("portal_order.png", f"{url}/my/orders/{order['id']}", None),
+        (
+            "credit_note_intent.png",
+            f"{odoo}/action-account.action_move_out_invoice_type/{invoice['id']}",
+            "button[name='action_reverse']",
+        ),
+    ]
+    # The first page builds the web client's assets: not one to keep.
+    with tempfile.TemporaryDirectory() as warm_up:
+        browser.screenshot(odoo, Path(warm_up) / "warm-up.png", wait=20)
+    for name, page_url, click in screens:
+        browser.screenshot(page_url, out / name, click=click)
 
 
 if __name__ == "__main__":

@@ -1,4 +1,6 @@
 #!/usr/bin/env bash
+# Copyright 2026 Milestone Billing
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 # THE set-up command of the sale_milestone_billing add-on, on a Debian machine
 # that already has Odoo 18.0 and PostgreSQL:   bash scripts/setup.sh
 #

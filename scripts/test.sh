@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
+# Copyright 2026 Milestone Billing
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 # THE test command of the sale_milestone_billing add-on:   bash scripts/test.sh [PYTEST ARGS...]
 #
 #  1. checks Odoo 18.0, PostgreSQL, Chromium and the test tools (else exit 2)
-#  2. installs the module into two throwaway databases, with and without demo
-#     data, in the background, while pre-commit lints a copy of the checkout
+#  2. installs the module into two throwaway databases in the background, with
+#     demo data from the checkout, without from its wheel in a throwaway venv
+#     (smb_wheel_venv), while pre-commit lints a copy of the checkout
 #  3. fails if either install log has a WARNING/ERROR/CRITICAL record
 #  4. runs the tests of two real transactions, which commit (pytest -m
 #     concurrency), on the database without demo data
@@ -46,15 +49,16 @@ trap cleanup EXIT && trap 'exit 130' INT && trap 'exit 143' TERM
 # Odoo and pytest run from $WORK, so that what they write to the working
 # directory (Hypothesis' .hypothesis/, ...) stays out of the checkout.
 cd "$WORK"
-# install NAME [ODOO ARGS...]: the module into ${DB}_NAME, in the background
+# install NAME PYTHON CONF [ODOO ARGS...]: the module into ${DB}_NAME, in the background
 install() {
-    echo "==> install $SMB_MODULE into ${DB}_$1 (background)"
-    "${SMB_ODOO[@]}" -c odoo.conf -d "${DB}_$1" -i "$SMB_MODULE" --stop-after-init --no-http \
-        --log-level=info --logfile="$LOG/install_$1.log" "${@:2}" >"$LOG/install_$1.out" 2>&1 &
+    echo "==> install $SMB_MODULE into ${DB}_$1 with $2 (background)"
+    env TZ=UTC "$2" -m odoo -c "$3" -d "${DB}_$1" -i "$SMB_MODULE" --stop-after-init --no-http \
+        --log-level=info --logfile="$LOG/install_$1.log" "${@:4}" >"$LOG/install_$1.out" 2>&1 &
     PIDS+=($!)
 }
-install demo
-install nodemo --without-demo=all
+install demo "$PYTHON" odoo.conf
+smb_wheel_venv "$WORK/wheel" "$WORK/data" # writes wheel/odoo.conf: Odoo's addons only
+install nodemo "$WORK/wheel/venv/bin/python" wheel/odoo.conf --without-demo=all
 
 echo "==> lint: pre-commit (ruff, prettier, pylint-odoo, oca-checks-odoo-module, oca-checks-po)"
 # On a copy, so that the hooks that fix files never touch the checkout.
@@ -93,4 +97,4 @@ smb_pytest "$LOG/suite" "${PYTEST[@]}" --odoo-database="${DB}_demo" --odoo-http 
     --deselect="${SALE_PROJECT#/}/test_sale_project.py::TestSaleProject::test_project_create_sol_ui" \
     --deselect="${SALE_PROJECT#/}/test_sale_project.py::TestSaleProject::test_task_create_sol_ui" \
     "$@"
-echo "OK: lint, installs with and without demo data, and pytest passed"
+echo "OK: lint, the wheel, installs with and without demo data, and pytest passed"
