@@ -1,5 +1,3 @@
-from contextvars import ContextVar
-
 from psycopg2.errors import LockNotAvailable
 
 from odoo import api, fields, models
@@ -8,6 +6,7 @@ from odoo.osv import expression
 from odoo.tools import SQL
 from odoo.tools.misc import format_date
 
+from ..tools.run_state import replanned_lines
 from ..tools.schedule import (
     ScheduleEntry,
     billable_date,
@@ -18,10 +17,6 @@ from ..tools.schedule import (
     milestone_status,
     offset_date,
 )
-
-# The order lines a re-plan is rewriting: their caps are checked once it is done.
-# A context variable, not a context key: no caller can set it through RPC.
-_replanning = ContextVar("sale_milestone_billing_replanning", default=None)
 
 # What a processed milestone keeps as it was invoiced.
 FROZEN_FIELDS = {
@@ -687,7 +682,7 @@ class SaleBillingMilestone(models.Model):
     def _check_schedule_totals(self):
         # A re-plan rewrites several milestones of a line one by one and checks
         # the line's caps once they are all written (see its wizard).
-        lines = self.sale_line_id - (_replanning.get() or self.sale_line_id.browse())
+        lines = self.sale_line_id - (replanned_lines() or self.sale_line_id.browse())
         lines._check_billing_schedule_totals()
 
     def _get_user_fields(self):

@@ -1,6 +1,5 @@
 import logging
-from collections import defaultdict, namedtuple
-from contextvars import ContextVar
+from collections import defaultdict
 
 from psycopg2.errors import SerializationFailure
 
@@ -8,17 +7,9 @@ from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools.misc import format_date
 
+from ..tools.run_state import billing_run, current_billing_run
+
 _logger = logging.getLogger(__name__)
-
-# One run of ``SaleOrder._invoice_billing_milestones``: the milestones it bills,
-# their due date, whether the orders' other lines come along, and the analytic
-# distributions looked up for its invoice lines.
-BillingRun = namedtuple("BillingRun", "milestones due_date whole_orders analytic_cache")
-
-# The run under way, for the hooks Odoo's _create_invoices calls (it passes
-# them no arguments). Not the context: that would follow every record the run
-# creates, and outlive the run.
-_billing_run = ContextVar("sale_milestone_billing_run", default=None)
 
 
 class SaleOrder(models.Model):
@@ -181,7 +172,7 @@ class SaleOrder(models.Model):
 
     def _create_invoices(self, grouped=False, final=False, date=None):
         """Odoo's Create Invoice bills what is billable today, whole orders."""
-        if _billing_run.get() is not None:
+        if current_billing_run() is not None:
             # One run of _invoice_billing_milestones: Odoo's own invoicing.
             return super()._create_invoices(grouped=grouped, final=final, date=date)
         return self._invoice_billing_milestones(
@@ -233,15 +224,10 @@ class SaleOrder(models.Model):
         moves = self.env["account.move"]
         orders = self.with_context(raise_if_nothing_to_invoice=False)
         for due_date, run_milestones in runs:
-            token = _billing_run.set(
-                BillingRun(run_milestones, due_date, whole_orders and not due_date, {})
-            )
-            try:
+            with billing_run(run_milestones, due_date, whole_orders and not due_date):
                 moves |= orders._create_invoices(
                     grouped=grouped, final=final, date=date
                 )
-            finally:
-                _billing_run.reset(token)
         if not moves and self.env.context.get("raise_if_nothing_to_invoice", True):
             raise UserError(self._nothing_to_invoice_error_message())
         if post:
@@ -280,7 +266,7 @@ class SaleOrder(models.Model):
 
     def _get_invoiceable_lines(self, final=False):
         lines = super()._get_invoiceable_lines(final)
-        run = _billing_run.get()
+        run = current_billing_run()
         scheduled = self.order_line.filtered("billing_milestone_ids")
         if run is None:
             # Milestones are billed through _invoice_billing_milestones only.
@@ -294,7 +280,7 @@ class SaleOrder(models.Model):
 
     def _prepare_invoice(self):
         values = super()._prepare_invoice()
-        run = _billing_run.get()
+        run = current_billing_run()
         if run and run.due_date:
             # The milestones' due date, not one the payment terms would compute.
             values.update(
@@ -304,7 +290,7 @@ class SaleOrder(models.Model):
 
     def _create_account_invoices(self, invoice_vals_list, final):
         """One invoice line per billed milestone, in place of its order line's."""
-        run = _billing_run.get()
+        run = current_billing_run()
         if run is None or not run.milestones:
             return super()._create_account_invoices(invoice_vals_list, final)
         milestones_of_line = defaultdict(list)
@@ -313,15 +299,16 @@ class SaleOrder(models.Model):
         for invoice_vals in invoice_vals_list:
             commands = []
             for command in invoice_vals["invoice_line_ids"]:
-                line_id = command[2].get("billing_sale_line_id")
-                if not line_id:
+                values = command[2]
+                # Odoo links each invoice line to its order line: a scheduled
+                # line billed in this run stands for one line per milestone.
+                line_ids = [link[1] for link in values.get("sale_line_ids", [])]
+                if len(line_ids) != 1 or line_ids[0] not in milestones_of_line:
                     commands.append(command)
                     continue
-                values = dict(command[2])
-                del values["billing_sale_line_id"]
                 commands += [
                     Command.create(milestone._prepare_invoice_line_values(values))
-                    for milestone in milestones_of_line[line_id]
+                    for milestone in milestones_of_line[line_ids[0]]
                 ]
             invoice_vals["invoice_line_ids"] = commands
         return super()._create_account_invoices(invoice_vals_list, final)

@@ -6,7 +6,6 @@ from odoo.tools.float_utils import float_compare
 from odoo.tools.misc import format_amount
 
 from ..tools.schedule import PERCENT_DIGITS, schedule_amounts, scheduled_percent
-from .sale_order import _billing_run
 
 
 class SaleOrderLine(models.Model):
@@ -343,14 +342,6 @@ class SaleOrderLine(models.Model):
                 )
             )
         return res
-
-    def _prepare_invoice_line(self, **optional_values):
-        values = super()._prepare_invoice_line(**optional_values)
-        run = _billing_run.get()
-        if run and self in run.milestones.sale_line_id and not self.display_type:
-            # Stands for one invoice line per milestone: see _create_account_invoices.
-            values["billing_sale_line_id"] = self.id
-        return values
 
     def _timesheet_service_generation(self):
         res = super()._timesheet_service_generation()

@@ -4,7 +4,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools.misc import format_amount
 
-from ..models.sale_billing_milestone import _replanning
+from ..tools.run_state import replanning
 from ..tools.schedule import replan_amounts
 
 
@@ -189,8 +189,7 @@ class SaleBillingMilestoneReplan(models.TransientModel):
             raise UserError(self.env._("New Milestone: a Date milestone needs a date."))
         old_net = line.billing_planned_net
         emptied = open_milestones.browse()
-        token = _replanning.set(line)
-        try:
+        with replanning(line):
             for milestone, amount in zip(open_milestones, amounts, strict=True):
                 if line.currency_id.is_zero(amount):
                     emptied |= milestone
@@ -200,8 +199,6 @@ class SaleBillingMilestoneReplan(models.TransientModel):
             # Nothing left to bill on them.
             emptied.unlink()
             self.env.flush_all()
-        finally:
-            _replanning.reset(token)
         line._check_billing_schedule_totals()
         if self.method == "new" and not line.currency_id.is_zero(new_amount):
             self.env["sale.billing.milestone"].create(
