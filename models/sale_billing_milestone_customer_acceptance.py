@@ -1,3 +1,6 @@
+# One concern of sale.billing.milestone per file, as Odoo splits its own models
+# (account_move_line_tax_details.py): merged, they would be 1,750 lines.
+# pylint: disable=consider-merging-classes-inherited
 import base64
 from datetime import timedelta
 
@@ -18,14 +21,15 @@ ACCEPTANCE_FIELDS = {
 }
 
 
-class SaleBillingMilestoneAcceptanceMixin(models.AbstractModel):
+class SaleBillingMilestone(models.Model):
     """Customer acceptance: a reached Manual milestone that requires it is
     billable once the customer accepts it on the portal (name and signature),
     or once the daily job deems it accepted after its days without an answer.
     Each request, and its answer, is a ``sale.billing.milestone.acceptance``."""
 
-    _name = "sale.billing.milestone.acceptance.mixin"
-    _description = "Billing Milestone Customer Acceptance"
+    _inherit = "sale.billing.milestone"
+
+    # Fields
 
     acceptance_ids = fields.One2many(
         "sale.billing.milestone.acceptance",
@@ -65,6 +69,8 @@ class SaleBillingMilestoneAcceptanceMixin(models.AbstractModel):
         store=True,
         index=True,
     )
+
+    # Compute methods
 
     @api.depends("acceptance_ids.state")
     def _compute_acceptance_id(self):
@@ -113,6 +119,52 @@ class SaleBillingMilestoneAcceptanceMixin(models.AbstractModel):
                 milestone.acceptance_state = (
                     milestone.acceptance_id.state or "not_requested"
                 )
+
+    # CRUD
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        # Copies: the blank acceptance values of a form are dropped from them.
+        vals_list = [dict(vals) for vals in vals_list]
+        self._check_acceptance_not_written(vals_list, creating=True)
+        milestones = super().create(vals_list)
+        milestones._sync_acceptance_request()
+        return milestones
+
+    def write(self, vals):
+        self._check_acceptance_not_written([vals])
+        res = super().write(vals)
+        if {"is_reached", "requires_acceptance"}.intersection(vals):
+            self._sync_acceptance_request()
+        return res
+
+    # Actions
+
+    def action_request_acceptance_again(self):
+        """Withdraw the current request and send the customer a new one."""
+        self.check_access("write")
+        refused = self.filtered(
+            lambda m: (
+                not m.requires_acceptance or not m.is_reached or m.status == "processed"
+            )
+        )
+        if refused:
+            raise UserError(
+                self.env._(
+                    "Milestone %(milestones)s cannot be asked again: only a reached "
+                    "milestone that requires customer acceptance and is not "
+                    "processed yet can.",
+                    milestones=refused._milestone_labels(),
+                )
+            )
+        # Same reason: acceptance requests are written as superuser only.
+        self.acceptance_id.filtered(
+            lambda a: a.state in ("requested", "accepted", "rejected")
+        ).sudo()._withdraw()
+        self._request_acceptance()
+        return True
+
+    # Business methods
 
     def _check_acceptance_not_written(self, vals_list, creating=False):
         """Refuse acceptance facts in values: only the customer, on the portal,
@@ -180,30 +232,6 @@ class SaleBillingMilestoneAcceptanceMixin(models.AbstractModel):
             return
         # Same reason: acceptance requests are created as superuser only.
         self.env["sale.billing.milestone.acceptance"].sudo()._create_requests(self)
-
-    def action_request_acceptance_again(self):
-        """Withdraw the current request and send the customer a new one."""
-        self.check_access("write")
-        refused = self.filtered(
-            lambda m: (
-                not m.requires_acceptance or not m.is_reached or m.status == "processed"
-            )
-        )
-        if refused:
-            raise UserError(
-                self.env._(
-                    "Milestone %(milestones)s cannot be asked again: only a reached "
-                    "milestone that requires customer acceptance and is not "
-                    "processed yet can.",
-                    milestones=refused._milestone_labels(),
-                )
-            )
-        # Same reason: acceptance requests are written as superuser only.
-        self.acceptance_id.filtered(
-            lambda a: a.state in ("requested", "accepted", "rejected")
-        ).sudo()._withdraw()
-        self._request_acceptance()
-        return True
 
     def _post_acceptance_notes(self):
         """The answer of each milestone's current request, in its order's chatter."""
