@@ -8,10 +8,8 @@ from odoo.tools.misc import format_date
 from ..tools.run_state import replanned_lines
 from ..tools.schedule import (
     ScheduleEntry,
-    billable_date,
     exact_quantity_price,
     group_by_due_date,
-    latest_date,
     milestone_status,
     offset_date,
 )
@@ -100,12 +98,6 @@ class SaleBillingMilestone(models.Model):
     is_reached = fields.Boolean(string="Reached", copy=False)
     reached_date = fields.Date(
         compute="_compute_reached_date", store=True, readonly=False, copy=False
-    )
-    billable_date = fields.Date(
-        compute="_compute_billable_date",
-        store=True,
-        help="Contract date plus the days, the fixed date, or the date reached "
-        "(or the At the Latest date, whichever comes first).",
     )
     amount = fields.Monetary(
         compute="_compute_amount",
@@ -247,36 +239,6 @@ class SaleBillingMilestone(models.Model):
                 milestone.reached_date = milestone.reached_date or today
             else:
                 milestone.reached_date = False
-
-    @api.depends(
-        "kind",
-        "days",
-        "date",
-        "reached_date",
-        "latest_kind",
-        "latest_days",
-        "latest_date",
-        "order_id.contract_date",
-        "requires_acceptance",
-        "accepted_date",
-    )
-    def _compute_billable_date(self):
-        for milestone in self:
-            contract_date = milestone.order_id.contract_date
-            # Reached is not enough when the customer must accept it.
-            reached_on = (
-                milestone.accepted_date
-                if milestone.requires_acceptance
-                else milestone.reached_date
-            )
-            milestone.billable_date = billable_date(
-                milestone.kind,
-                contract_date,
-                milestone.days,
-                milestone.date,
-                reached_on,
-                milestone._get_latest_date(),
-            )
 
     @api.depends("billable_date", "due_days")
     def _compute_due_date(self):
@@ -493,16 +455,6 @@ class SaleBillingMilestone(models.Model):
         self.ensure_one()
         line = self.sale_line_id
         return line.project_id | line.task_id.project_id | line.order_id.project_id
-
-    def _get_latest_date(self):
-        """The date a Manual milestone becomes billable, reached or not."""
-        self.ensure_one()
-        return latest_date(
-            self.latest_kind,
-            self.order_id.contract_date,
-            self.latest_days,
-            self.latest_date,
-        )
 
     def _get_customer_trigger(self):
         """When the milestone is billed, as a customer reads it."""

@@ -5,16 +5,28 @@ from odoo import api, fields, models
 from odoo.osv import expression
 from odoo.tools.misc import format_date
 
-from ..tools.schedule import billing_block
+from ..tools.schedule import BILLING_RULES, billable_date, billing_block, latest_date
 
 
 class SaleBillingMilestone(models.Model):
-    """When a milestone can be invoiced, and why not."""
+    """When a milestone can be invoiced, and why not.
+
+    One rule table, ``tools.schedule.BILLING_RULES``, says it: the search
+    domain (``_get_billable_domain``, and ``['!', *domain]`` for the others),
+    Billable Now and Why Not Billable all read it. The billable date it
+    compares with the calendar comes from ``tools.schedule.billable_date``.
+    """
 
     _inherit = "sale.billing.milestone"
 
     # Fields
 
+    billable_date = fields.Date(
+        compute="_compute_billable_date",
+        store=True,
+        help="Contract date plus the days, the fixed date, or the date reached "
+        "(or the At the Latest date, whichever comes first).",
+    )
     # Stored facts only: nothing stored reads today's date except as an event
     # happens (the billable date changes, the housekeeping job's day comes).
     is_due = fields.Boolean(
@@ -25,7 +37,6 @@ class SaleBillingMilestone(models.Model):
         "billable date changes, and by the daily housekeeping job on the day it "
         "comes.",
     )
-
     is_billable_now = fields.Boolean(
         string="Billable Now",
         compute="_compute_is_billable_now",
@@ -34,12 +45,41 @@ class SaleBillingMilestone(models.Model):
         help="Invoiced by Create Invoice and counted as delivered: to process, "
         "its order confirmed, its schedule planned, and due.",
     )
-
     billable_reason = fields.Char(
         string="Why Not Billable", compute="_compute_billable_reason"
     )
 
     # Compute methods
+
+    @api.depends(
+        "kind",
+        "days",
+        "date",
+        "reached_date",
+        "latest_kind",
+        "latest_days",
+        "latest_date",
+        "order_id.contract_date",
+        "requires_acceptance",
+        "accepted_date",
+    )
+    def _compute_billable_date(self):
+        for milestone in self:
+            contract_date = milestone.order_id.contract_date
+            # Reached is not enough when the customer must accept it.
+            reached_on = (
+                milestone.accepted_date
+                if milestone.requires_acceptance
+                else milestone.reached_date
+            )
+            milestone.billable_date = billable_date(
+                milestone.kind,
+                contract_date,
+                milestone.days,
+                milestone.date,
+                reached_on,
+                milestone._get_latest_date(),
+            )
 
     @api.depends("billable_date")
     def _compute_is_due(self):
@@ -75,52 +115,23 @@ class SaleBillingMilestone(models.Model):
         "acceptance_requested_date",
     )
     def _compute_billable_reason(self):
-        reasons = {
-            "processed": self.env._("Already processed"),
-            "hold": self.env._("On hold"),
-            "unconfirmed": self.env._("Order not confirmed"),
-            "no_contract_date": self.env._("The order has no contract date yet"),
-            "not_reached": self.env._("Not reached yet"),
-            "replan": self.env._(
-                "The line's net amount changed after invoicing: re-plan its schedule"
-            ),
-        }
         for milestone in self:
-            block = milestone._get_billing_block()
-            awaiting = (
-                block in ("not_reached", "not_due")
-                and milestone.acceptance_state == "requested"
+            milestone.billable_reason = milestone._get_billing_block_reason(
+                milestone._get_billing_block()
             )
-            if awaiting:
-                milestone.billable_reason = self.env._(
-                    "Awaiting customer acceptance (requested on %(date)s)",
-                    date=format_date(self.env, milestone.acceptance_requested_date),
-                )
-                if block == "not_due":
-                    milestone.billable_reason = self.env._(
-                        "%(reason)s; billable on %(date)s at the latest",
-                        reason=milestone.billable_reason,
-                        date=format_date(self.env, milestone.billable_date),
-                    )
-            elif block == "not_due" and milestone.kind == "manual":
-                milestone.billable_reason = self.env._(
-                    "Not reached yet; billable on %(date)s at the latest",
-                    date=format_date(self.env, milestone.billable_date),
-                )
-            elif block == "not_due":
-                milestone.billable_reason = self.env._(
-                    "Not due until %(date)s",
-                    date=format_date(self.env, milestone.billable_date),
-                )
-            else:
-                milestone.billable_reason = reasons.get(block, False)
 
     # Business methods
 
+    @api.model
+    def _get_billable_domain(self, as_of=None):
+        """Milestones billable now, as their stored facts say; with ``as_of``,
+        those billable on that date. ``['!', *domain]`` are the others (its
+        operators are explicit)."""
+        return expression.AND([rule.domain(as_of) for rule in BILLING_RULES])
+
     def _get_billing_block(self):
-        """Why the milestone cannot be invoiced now, as a key of
-        ``billing_block``; None when it can. ``_get_billable_domain`` is the
-        same rule as a domain."""
+        """Why the milestone cannot be invoiced now, as the block of
+        ``BILLING_RULES`` it fails first; None when it can."""
         self.ensure_one()
         return billing_block(
             self.status,
@@ -131,20 +142,50 @@ class SaleBillingMilestone(models.Model):
             self.sale_line_id.billing_replan_needed,
         )
 
-    @api.model
-    def _get_billable_domain(self, as_of=None):
-        """Milestones billable now, as their stored facts say; with ``as_of``,
-        those billable on that date. The rule of ``_get_billing_block``;
-        ``['!', *domain]`` are the others (its operators are explicit)."""
-        return expression.normalize_domain(
-            [
-                ("status", "=", "to_process"),
-                ("order_id.state", "=", "sale"),
-                ("sale_line_id.billing_replan_needed", "=", False),
-                ("is_due", "=", True)
-                if as_of is None
-                else ("billable_date", "<=", as_of),
-            ]
+    def _get_billing_block_reason(self, block):
+        """Why Not Billable, for ``block`` of ``_get_billing_block``."""
+        self.ensure_one()
+        billable_on = format_date(self.env, self.billable_date)
+        awaiting = self.acceptance_state == "requested"
+        if block == "not_reached" and awaiting:
+            return self.env._(
+                "Awaiting customer acceptance (requested on %(date)s)",
+                date=format_date(self.env, self.acceptance_requested_date),
+            )
+        if block == "not_due" and awaiting:
+            return self.env._(
+                "Awaiting customer acceptance (requested on %(requested)s); "
+                "billable on %(date)s at the latest",
+                requested=format_date(self.env, self.acceptance_requested_date),
+                date=billable_on,
+            )
+        if block == "not_due" and self.kind == "manual":
+            return self.env._(
+                "Not reached yet; billable on %(date)s at the latest",
+                date=billable_on,
+            )
+        if block == "not_due":
+            return self.env._("Not due until %(date)s", date=billable_on)
+        reasons = {
+            "processed": self.env._("Already processed"),
+            "hold": self.env._("On hold"),
+            "unconfirmed": self.env._("Order not confirmed"),
+            "no_contract_date": self.env._("The order has no contract date yet"),
+            "not_reached": self.env._("Not reached yet"),
+            "replan": self.env._(
+                "The line's net amount changed after invoicing: re-plan its schedule"
+            ),
+        }
+        return reasons.get(block, False)
+
+    def _get_latest_date(self):
+        """The date a Manual milestone becomes billable, reached or not."""
+        self.ensure_one()
+        return latest_date(
+            self.latest_kind,
+            self.order_id.contract_date,
+            self.latest_days,
+            self.latest_date,
         )
 
     @api.model
