@@ -431,7 +431,7 @@ class SaleBillingMilestone(models.Model):
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_processed(self):
-        processed = self.filtered(lambda m: m.status == "processed")
+        processed = self._filter_processed()
         if processed:
             raise UserError(
                 self.env._(
@@ -447,6 +447,10 @@ class SaleBillingMilestone(models.Model):
         self.write({"is_reached": True})
 
     # Business methods
+
+    def _filter_processed(self):
+        """The milestones a live invoice line bills."""
+        return self.filtered(lambda m: m.status == "processed")
 
     def _get_allowed_projects(self):
         """The order line's project (the one its product creates or fills) and
@@ -465,29 +469,41 @@ class SaleBillingMilestone(models.Model):
             return self.env._("%(days)s days after signature", days=self.days)
         if self.kind == "date":
             return self.env._("On %(date)s", date=format_date(self.env, self.date))
-        if self.requires_acceptance:
-            when = self.env._(
-                "When %(milestone)s is reached and you accept it",
-                milestone=self.description or self.name,
+        milestone = self.description or self.name
+        days = self.latest_days
+        date = format_date(self.env, self.latest_date)
+        if self.requires_acceptance and self.latest_kind == "days":
+            return self.env._(
+                "When %(milestone)s is reached and you accept it, or %(days)s days "
+                "after signature at the latest",
+                milestone=milestone,
+                days=days,
             )
-        else:
-            when = self.env._(
-                "When %(milestone)s is reached",
-                milestone=self.description or self.name,
+        if self.requires_acceptance and self.latest_kind == "date":
+            return self.env._(
+                "When %(milestone)s is reached and you accept it, or on %(date)s at "
+                "the latest",
+                milestone=milestone,
+                date=date,
+            )
+        if self.requires_acceptance:
+            return self.env._(
+                "When %(milestone)s is reached and you accept it", milestone=milestone
             )
         if self.latest_kind == "days":
             return self.env._(
-                "%(when)s, or %(days)s days after signature at the latest",
-                when=when,
-                days=self.latest_days,
+                "When %(milestone)s is reached, or %(days)s days after signature at "
+                "the latest",
+                milestone=milestone,
+                days=days,
             )
         if self.latest_kind == "date":
             return self.env._(
-                "%(when)s, or on %(date)s at the latest",
-                when=when,
-                date=format_date(self.env, self.latest_date),
+                "When %(milestone)s is reached, or on %(date)s at the latest",
+                milestone=milestone,
+                date=date,
             )
-        return when
+        return self.env._("When %(milestone)s is reached", milestone=milestone)
 
     def _get_schedule_entry(self, reopened_amount=0.0):
         """The milestone in its line's plan. A processed one holds what its
@@ -569,7 +585,7 @@ class SaleBillingMilestone(models.Model):
 
     def _check_processed_frozen(self, vals):
         frozen = FROZEN_FIELDS.intersection(vals)
-        processed = self.filtered(lambda m: m.status == "processed")
+        processed = self._filter_processed()
         if not frozen or not processed:
             return
         field_names = ", ".join(
@@ -687,7 +703,7 @@ class SaleBillingMilestone(models.Model):
             milestones = self.filtered(
                 lambda m, r=reached: (
                     m.project_milestone_id
-                    and m.status != "processed"
+                    and not m._filter_processed()
                     and m.project_milestone_id.is_reached == r
                     and m.is_reached != r
                 )

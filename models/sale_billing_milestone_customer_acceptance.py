@@ -145,7 +145,7 @@ class SaleBillingMilestone(models.Model):
         self.check_access("write")
         refused = self.filtered(
             lambda m: (
-                not m.requires_acceptance or not m.is_reached or m.status == "processed"
+                not m.requires_acceptance or not m.is_reached or m._filter_processed()
             )
         )
         if refused:
@@ -157,7 +157,7 @@ class SaleBillingMilestone(models.Model):
                     milestones=refused._milestone_labels(),
                 )
             )
-        # Same reason: acceptance requests are written as superuser only.
+        # Acceptance requests are written as superuser only: nobody edits them.
         self.acceptance_id.filtered(
             lambda a: a.state in ("requested", "accepted", "rejected")
         ).sudo()._withdraw()
@@ -210,13 +210,13 @@ class SaleBillingMilestone(models.Model):
             lambda m: (
                 m.requires_acceptance
                 and m.is_reached
-                and m.status != "processed"
+                and not m._filter_processed()
                 and m.acceptance_state in ("not_requested", "rejected")
             )
         )
         to_withdraw = self.filtered(
             lambda m: (
-                m.status != "processed"
+                not m._filter_processed()
                 and (not m.is_reached or not m.requires_acceptance)
                 and m.acceptance_id.state in ("requested", "accepted")
             )
@@ -230,7 +230,7 @@ class SaleBillingMilestone(models.Model):
         """Send the customer a request for each milestone, by email."""
         if not self:
             return
-        # Same reason: acceptance requests are created as superuser only.
+        # Acceptance requests are created as superuser only: nobody edits them.
         self.env["sale.billing.milestone.acceptance"].sudo()._create_requests(self)
 
     def _post_acceptance_notes(self):
@@ -281,12 +281,13 @@ class SaleBillingMilestone(models.Model):
     def _reject_on_portal(self, reason, answer_values):
         """Not accepted: back to not reached, the salesperson asked to follow up."""
         self.ensure_one()
-        # Same reason as for accepting.
+        # As for accepting: the caller checked who may answer.
         self.acceptance_id.sudo()._record_answer(
             "rejected", {**answer_values, "reject_reason": reason}
         )
         # The customer may not write billing milestones.
         self.sudo().write({"is_reached": False})
+        # Nor post on sales orders, nor give their salesperson an activity.
         order = self.order_id.sudo()
         body = self.env._(
             "Milestone %(milestone)s rejected by the customer: %(reason)s",

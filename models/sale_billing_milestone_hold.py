@@ -42,11 +42,7 @@ class SaleBillingMilestone(models.Model):
         changed = self.filtered(lambda m: m.on_hold != bool(vals["on_hold"]))
         changed._check_hold_change(vals)
         res = super().write(vals)
-        if vals["on_hold"]:
-            what = self.env._("put on hold: %(reason)s", reason=vals["hold_reason"])
-        else:
-            what = self.env._("released: %(reason)s", reason=vals["release_reason"])
-        changed._notify_hold(what)
+        changed._notify_hold(vals)
         return res
 
     # Actions
@@ -98,17 +94,21 @@ class SaleBillingMilestone(models.Model):
             )
         field = "hold_reason" if vals["on_hold"] else "release_reason"
         if not (vals.get(field) or "").strip():
-            raise UserError(
-                self.env._(
-                    "Milestone %(milestones)s: give a %(field)s to %(action)s it.",
+            label = self._fields[field]._description_string(self.env)
+            if vals["on_hold"]:
+                message = self.env._(
+                    "Milestone %(milestones)s: give a %(field)s to put on hold it.",
                     milestones=names,
-                    field=self._fields[field]._description_string(self.env),
-                    action=self.env._("put on hold")
-                    if vals["on_hold"]
-                    else self.env._("release"),
+                    field=label,
                 )
-            )
-        processed = self.filtered(lambda m: m.status == "processed")
+            else:
+                message = self.env._(
+                    "Milestone %(milestones)s: give a %(field)s to release it.",
+                    milestones=names,
+                    field=label,
+                )
+            raise UserError(message)
+        processed = self._filter_processed()
         if vals["on_hold"] and processed:
             raise UserError(
                 self.env._(
@@ -118,19 +118,26 @@ class SaleBillingMilestone(models.Model):
                 )
             )
 
-    def _notify_hold(self, what):
+    def _notify_hold(self, vals):
+        """Tell each order's chatter the hold or release ``vals`` wrote."""
         for order in self.order_id:
             names = ", ".join(
                 self.filtered(lambda m, o=order: m.order_id == o).mapped("display_name")
             )
-            # A manager holding a milestone may not follow the order's chatter rights.
-            order.sudo().message_post(
-                body=self.env._(
-                    "Billing milestone %(milestones)s %(what)s",
+            if vals["on_hold"]:
+                body = self.env._(
+                    "Billing milestone %(milestones)s put on hold: %(reason)s",
                     milestones=names,
-                    what=what,
+                    reason=vals["hold_reason"],
                 )
-            )
+            else:
+                body = self.env._(
+                    "Billing milestone %(milestones)s released: %(reason)s",
+                    milestones=names,
+                    reason=vals["release_reason"],
+                )
+            # A manager holding a milestone may not follow the order's chatter rights.
+            order.sudo().message_post(body=body)
 
     def _put_on_hold(self, reason, release_date=False):
         self.write(

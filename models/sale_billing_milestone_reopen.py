@@ -229,13 +229,10 @@ class SaleBillingMilestone(models.Model):
         returned = stale.filtered(
             lambda part: part._get_reopened_source_line().billing_milestone_live
         )
-        dropped = stale.filtered(
-            lambda part: (
-                part.status != "processed"
-                and (part in returned or not part.reopened_from_id.invoice_line_id)
-            )
+        dropped = (stale - stale._filter_processed()).filtered(
+            lambda part: part in returned or not part.reopened_from_id.invoice_line_id
         )
-        billed = (returned | changed).filtered(lambda part: part.status == "processed")
+        billed = (returned | changed)._filter_processed()
         if billed:
             part = billed[0]
             raise UserError(

@@ -361,7 +361,8 @@ class SaleOrder(models.Model):
         """Milestones of the order ``user`` may still accept or reject: those
         of their pending requests not invoiced meanwhile."""
         requests = self._get_billing_acceptance_requests(user, token)
-        return requests.milestone_id.filtered(lambda m: m.status != "processed")
+        milestones = requests.milestone_id
+        return milestones - milestones._filter_processed()
 
     def _cron_invoice_billing_milestones(self, batch_size=50):
         """Invoice the billing milestones billable now of the companies that ask

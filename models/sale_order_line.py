@@ -114,7 +114,7 @@ class SaleOrderLine(models.Model):
     def _has_processed_billing_milestone(self):
         """Whether a live invoice line bills one of the line's milestones."""
         self.ensure_one()
-        return any(m.status == "processed" for m in self.billing_milestone_ids)
+        return bool(self.billing_milestone_ids._filter_processed())
 
     @api.depends("product_id")
     def _compute_billing_milestone_ids(self):
@@ -197,7 +197,7 @@ class SaleOrderLine(models.Model):
         unscheduled._compute_billing_totals_from_invoices()
         for line in self - unscheduled:
             milestones = line.billing_milestone_ids
-            processed = milestones.filtered(lambda m: m.status == "processed")
+            processed = milestones._filter_processed()
             paid = processed.filtered(
                 lambda m: m.invoice_payment_state in ("paid", "in_payment")
             )
@@ -323,9 +323,7 @@ class SaleOrderLine(models.Model):
         scheduled = self.filtered("billing_milestone_ids")
         res = super(SaleOrderLine, self - scheduled)._compute_qty_invoiced()
         for line in scheduled:
-            processed = line.billing_milestone_ids.filtered(
-                lambda m: m.status == "processed"
-            )
+            processed = line.billing_milestone_ids._filter_processed()
             line.qty_invoiced = line._get_billing_share(
                 processed, sum(m._get_billed_amount() for m in processed)
             )
@@ -337,8 +335,8 @@ class SaleOrderLine(models.Model):
         res = super(SaleOrderLine, self - scheduled)._compute_qty_invoiced_posted()
         for line in scheduled:
             line.qty_invoiced_posted = line._get_billing_share(
-                line.billing_milestone_ids.filtered(
-                    lambda m: m.status == "processed" and m.invoice_state == "posted"
+                line.billing_milestone_ids._filter_processed().filtered(
+                    lambda m: m.invoice_state == "posted"
                 )
             )
         return res
