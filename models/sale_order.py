@@ -15,6 +15,8 @@ _logger = logging.getLogger(__name__)
 class SaleOrder(models.Model):
     _inherit = "sale.order"
 
+    # Fields
+
     contract_date = fields.Date(
         copy=False,
         tracking=True,
@@ -74,6 +76,8 @@ class SaleOrder(models.Model):
         "the order; it tries again the next day.",
     )
 
+    # Compute methods
+
     @api.depends("billing_milestone_ids.status")
     def _compute_billing_milestones(self):
         saved = self.filtered("id")
@@ -131,26 +135,14 @@ class SaleOrder(models.Model):
             )
             order.billing_progress = 100.0 * settled / net if net else 0.0
 
+    # CRUD
+
     def write(self, vals):
         if "contract_date" in vals:
             self._check_contract_date_unlocked(vals["contract_date"])
         return super().write(vals)
 
-    def _check_contract_date_unlocked(self, new_date):
-        locked = self.filtered(
-            lambda order: (
-                order.has_processed_billing_milestone
-                and order.contract_date != fields.Date.to_date(new_date)
-            )
-        )
-        if locked:
-            raise UserError(
-                self.env._(
-                    "The Contract Date of %(orders)s is locked: some of its billing "
-                    "milestones are already processed.",
-                    orders=", ".join(locked.mapped("name")),
-                )
-            )
+    # Actions
 
     def action_confirm(self):
         today = fields.Date.context_today(self)
@@ -168,7 +160,23 @@ class SaleOrder(models.Model):
         action["context"] = {"default_order_id": self.id}
         return action
 
-    # Invoicing
+    # Business methods
+
+    def _check_contract_date_unlocked(self, new_date):
+        locked = self.filtered(
+            lambda order: (
+                order.has_processed_billing_milestone
+                and order.contract_date != fields.Date.to_date(new_date)
+            )
+        )
+        if locked:
+            raise UserError(
+                self.env._(
+                    "The Contract Date of %(orders)s is locked: some of its billing "
+                    "milestones are already processed.",
+                    orders=", ".join(locked.mapped("name")),
+                )
+            )
 
     def _create_invoices(self, grouped=False, final=False, date=None):
         """Odoo's Create Invoice bills what is billable today, whole orders."""
@@ -337,8 +345,6 @@ class SaleOrder(models.Model):
             # Odoo's advice (deliver, or switch to prepaid) is wrong for schedules.
             return reasons
         return reasons + "\n\n" + message
-
-    # Automatic invoicing
 
     def _get_billing_acceptance_requests(self, user, token=None):
         """Pending acceptance requests of the order that ``user`` may answer:
