@@ -100,9 +100,7 @@ class SaleOrder(models.Model):
         for order in self - saved:
             milestones = order.billing_milestone_ids
             order.billing_milestone_count = len(milestones)
-            order.has_processed_billing_milestone = any(
-                milestone.status == "processed" for milestone in milestones
-            )
+            order.has_processed_billing_milestone = bool(milestones._filter_processed())
 
     @api.depends(
         "order_line.billing_scheduled_amount",

@@ -225,10 +225,10 @@ class SaleOrderLine(models.Model):
         scheduled = self.filtered("billing_milestone_ids")
         res = super(SaleOrderLine, self - scheduled)._compute_qty_delivered()
         for line in scheduled:
+            milestones = line.billing_milestone_ids
+            processed = milestones._filter_processed()
             line.qty_delivered = line._get_billing_share(
-                line.billing_milestone_ids.filtered(
-                    lambda m: m.status == "processed" or m.is_billable_now
-                )
+                milestones.filtered(lambda m, p=processed: m in p or m.is_billable_now)
             )
         return res
 
