@@ -48,7 +48,7 @@ class BillingAcceptancePortal(http.Controller):
     ):
         token = token or request.httprequest.args.get("milestone_token")
         milestone = self._get_milestone_to_answer(order_id, milestone_id, token)
-        if milestone.status == "processed":
+        if milestone._filter_processed():
             return {"error": self._get_invoiced_message()}
         if not (name or "").strip() or not signature:
             return {"error": request.env._("Your name and signature are needed.")}
@@ -73,7 +73,7 @@ class BillingAcceptancePortal(http.Controller):
         milestone = self._get_milestone_to_answer(
             order_id, milestone_id, milestone_token
         )
-        if milestone.status == "processed":
+        if milestone._filter_processed():
             return request.redirect(
                 self._get_answered_url(milestone, "billing_invoiced")
             )

@@ -1,6 +1,6 @@
 from odoo import api, models
 
-from .sale_order import _billing_run
+from ..tools.run_state import current_billing_run
 
 
 class AccountAnalyticDistributionModel(models.Model):
@@ -13,8 +13,10 @@ class AccountAnalyticDistributionModel(models.Model):
         A milestone schedule writes one invoice line per milestone where Odoo
         writes one per order line, and Odoo looks the distribution up for each
         invoice line it computes alone; the models cannot change during a run.
+        Measured with tests/test_query_counts.py: invoicing 20 milestones costs
+        19 queries more without this cache (113 against 94 for 1 or 20).
         """
-        run = _billing_run.get()
+        run = current_billing_run()
         if run is None:
             return super()._get_distribution(vals)
         key = tuple(

@@ -168,6 +168,7 @@ class AccountMoveLine(models.Model):
         twice = [(milestone, ids) for milestone, ids in live if len(ids) > 1]
         if twice:
             milestone, move_ids = twice[0]
+            # The error names the invoices, those the user may not read too.
             moves = self.env["account.move"].sudo().browse(move_ids)
             raise ValidationError(
                 self.env._(

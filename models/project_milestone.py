@@ -30,7 +30,7 @@ class ProjectMilestone(models.Model):
     def _compute_billing_status(self):
         for milestone in self:
             billing = milestone.billing_milestone_ids
-            processed = billing.filtered(lambda m: m.status == "processed")
+            processed = billing._filter_processed()
             if not billing:
                 milestone.billing_status = False
             elif processed == billing and all(

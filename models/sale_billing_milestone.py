@@ -1,27 +1,18 @@
-from contextvars import ContextVar
-
 from psycopg2.errors import LockNotAvailable
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
-from odoo.osv import expression
 from odoo.tools import SQL
 from odoo.tools.misc import format_date
 
+from ..tools.run_state import replanned_lines
 from ..tools.schedule import (
     ScheduleEntry,
-    billable_date,
-    billing_block,
     exact_quantity_price,
     group_by_due_date,
-    latest_date,
     milestone_status,
     offset_date,
 )
-
-# The order lines a re-plan is rewriting: their caps are checked once it is done.
-# A context variable, not a context key: no caller can set it through RPC.
-_replanning = ContextVar("sale_milestone_billing_replanning", default=None)
 
 # What a processed milestone keeps as it was invoiced.
 FROZEN_FIELDS = {
@@ -59,32 +50,30 @@ DERIVED_FIELDS = {
 
 
 # What users write on an order line's milestone besides its schedule: its line,
-# when it is reached and due, the project milestone it follows, and holds
-# (through Put on Hold and Release, see the hold mixin).
+# when it is reached and due, and the project milestone it follows (holds: see
+# sale_billing_milestone_hold.py).
 USER_FIELDS = {
     "sale_line_id",
     "is_reached",
     "reached_date",
     "due_date",
     "project_milestone_id",
-    "on_hold",
-    "hold_reason",
-    "hold_release_date",
-    "release_reason",
 }
 
 
 class SaleBillingMilestone(models.Model):
+    """A milestone of an order line's billing schedule: when it is billable,
+    for how much, and the invoice line that bills it. Holds, re-opened parts,
+    customer acceptance and billability extend it, one file each
+    (``sale_billing_milestone_*.py``)."""
+
     _name = "sale.billing.milestone"
-    _inherit = [
-        "sale.billing.milestone.mixin",
-        "sale.billing.milestone.hold.mixin",
-        "sale.billing.milestone.reopen.mixin",
-        "sale.billing.milestone.acceptance.mixin",
-    ]
+    _inherit = "sale.billing.milestone.mixin"
     _description = "Billing Milestone"
     _order = "order_id, sale_line_id, sequence, id"
     _rec_names_search = ["name", "description", "order_id"]
+
+    # Fields
 
     sale_line_id = fields.Many2one(
         "sale.order.line",
@@ -109,12 +98,6 @@ class SaleBillingMilestone(models.Model):
     is_reached = fields.Boolean(string="Reached", copy=False)
     reached_date = fields.Date(
         compute="_compute_reached_date", store=True, readonly=False, copy=False
-    )
-    billable_date = fields.Date(
-        compute="_compute_billable_date",
-        store=True,
-        help="Contract date plus the days, the fixed date, or the date reached "
-        "(or the At the Latest date, whichever comes first).",
     )
     amount = fields.Monetary(
         compute="_compute_amount",
@@ -230,27 +213,8 @@ class SaleBillingMilestone(models.Model):
         compute="_compute_customer_wording",
         help="When the milestone is billed, in the customer's words.",
     )
-    # Stored facts only: nothing stored reads today's date except as an event
-    # happens (the billable date changes, the housekeeping job's day comes).
-    is_due = fields.Boolean(
-        string="Due",
-        compute="_compute_is_due",
-        store=True,
-        help="The calendar has reached the billable date: recorded as the "
-        "billable date changes, and by the daily housekeeping job on the day it "
-        "comes.",
-    )
-    is_billable_now = fields.Boolean(
-        string="Billable Now",
-        compute="_compute_is_billable_now",
-        store=True,
-        index=True,
-        help="Invoiced by Create Invoice and counted as delivered: to process, "
-        "its order confirmed, its schedule planned, and due.",
-    )
-    billable_reason = fields.Char(
-        string="Why Not Billable", compute="_compute_billable_reason"
-    )
+
+    # Compute methods
 
     @api.depends("name", "description")
     def _compute_display_name(self):
@@ -267,14 +231,6 @@ class SaleBillingMilestone(models.Model):
         for milestone in self:
             milestone.allowed_project_ids = milestone._get_allowed_projects()
 
-    def _get_allowed_projects(self):
-        """The order line's project (the one its product creates or fills) and
-        the order's project: a project milestone of another one, another
-        customer's maybe, must not reach the billing milestone."""
-        self.ensure_one()
-        line = self.sale_line_id
-        return line.project_id | line.task_id.project_id | line.order_id.project_id
-
     @api.depends("is_reached")
     def _compute_reached_date(self):
         today = fields.Date.context_today(self)
@@ -283,46 +239,6 @@ class SaleBillingMilestone(models.Model):
                 milestone.reached_date = milestone.reached_date or today
             else:
                 milestone.reached_date = False
-
-    @api.depends(
-        "kind",
-        "days",
-        "date",
-        "reached_date",
-        "latest_kind",
-        "latest_days",
-        "latest_date",
-        "order_id.contract_date",
-        "requires_acceptance",
-        "accepted_date",
-    )
-    def _compute_billable_date(self):
-        for milestone in self:
-            contract_date = milestone.order_id.contract_date
-            # Reached is not enough when the customer must accept it.
-            reached_on = (
-                milestone.accepted_date
-                if milestone.requires_acceptance
-                else milestone.reached_date
-            )
-            milestone.billable_date = billable_date(
-                milestone.kind,
-                contract_date,
-                milestone.days,
-                milestone.date,
-                reached_on,
-                milestone._get_latest_date(),
-            )
-
-    def _get_latest_date(self):
-        """The date a Manual milestone becomes billable, reached or not."""
-        self.ensure_one()
-        return latest_date(
-            self.latest_kind,
-            self.order_id.contract_date,
-            self.latest_days,
-            self.latest_date,
-        )
 
     @api.depends("billable_date", "due_days")
     def _compute_due_date(self):
@@ -431,222 +347,7 @@ class SaleBillingMilestone(models.Model):
             milestone.customer_amount = amount
             milestone.customer_trigger = milestone._get_customer_trigger()
 
-    def _get_customer_trigger(self):
-        """When the milestone is billed, as a customer reads it."""
-        self.ensure_one()
-        if self.kind == "days":
-            if not self.days:
-                return self.env._("At signature")
-            return self.env._("%(days)s days after signature", days=self.days)
-        if self.kind == "date":
-            return self.env._("On %(date)s", date=format_date(self.env, self.date))
-        if self.requires_acceptance:
-            when = self.env._(
-                "When %(milestone)s is reached and you accept it",
-                milestone=self.description or self.name,
-            )
-        else:
-            when = self.env._(
-                "When %(milestone)s is reached",
-                milestone=self.description or self.name,
-            )
-        if self.latest_kind == "days":
-            return self.env._(
-                "%(when)s, or %(days)s days after signature at the latest",
-                when=when,
-                days=self.latest_days,
-            )
-        if self.latest_kind == "date":
-            return self.env._(
-                "%(when)s, or on %(date)s at the latest",
-                when=when,
-                date=format_date(self.env, self.latest_date),
-            )
-        return when
-
-    def _get_schedule_entry(self, reopened_amount=0.0):
-        """The milestone in its line's plan. A processed one holds what its
-        invoice bills, net of the credit notes that bill it again later, plus
-        ``reopened_amount``, what the ledger re-opened as parts of it."""
-        self.ensure_one()
-        billed = self._get_billed_amount()
-        if billed is not None:
-            billed += reopened_amount
-        return ScheduleEntry(self.percent, self.fixed_amount, billed)
-
-    def _get_billed_amount(self):
-        """Untaxed amount the live invoice line bills, net of the Bill Again
-        Later credit notes of its invoice, in the order's currency; None when
-        no invoice bills the milestone. Final Reduction credit notes do not
-        lower it: what they credit is settled, not open."""
-        self.ensure_one()
-        line = self.invoice_line_id
-        if not line:
-            return None
-        return self._to_milestone_currency(
-            line.price_subtotal - line.billing_credited_amount, line
-        )
-
-    @api.depends("billable_date")
-    def _compute_is_due(self):
-        # Today is read as the billable date changes; once set, the date coming
-        # is recorded by the housekeeping job (_cron_billing_housekeeping).
-        today = fields.Date.context_today(self)
-        for milestone in self:
-            milestone.is_due = bool(
-                milestone.billable_date and milestone.billable_date <= today
-            )
-
-    @api.depends(
-        "status",
-        "order_id.state",
-        "kind",
-        "billable_date",
-        "is_due",
-        "sale_line_id.billing_replan_needed",
-    )
-    def _compute_is_billable_now(self):
-        for milestone in self:
-            milestone.is_billable_now = not milestone._get_billing_block()
-
-    def _get_billing_block(self):
-        """Why the milestone cannot be invoiced now, as a key of
-        ``billing_block``; None when it can. ``_get_billable_domain`` is the
-        same rule as a domain."""
-        self.ensure_one()
-        return billing_block(
-            self.status,
-            self.order_id.state == "sale",
-            self.kind,
-            self.billable_date,
-            self.is_due,
-            self.sale_line_id.billing_replan_needed,
-        )
-
-    @api.depends(
-        "is_billable_now",
-        "status",
-        "order_id.state",
-        "kind",
-        "billable_date",
-        "is_due",
-        "sale_line_id.billing_replan_needed",
-        "acceptance_state",
-        "acceptance_requested_date",
-    )
-    def _compute_billable_reason(self):
-        reasons = {
-            "processed": self.env._("Already processed"),
-            "hold": self.env._("On hold"),
-            "unconfirmed": self.env._("Order not confirmed"),
-            "no_contract_date": self.env._("The order has no contract date yet"),
-            "not_reached": self.env._("Not reached yet"),
-            "replan": self.env._(
-                "The line's net amount changed after invoicing: re-plan its schedule"
-            ),
-        }
-        for milestone in self:
-            block = milestone._get_billing_block()
-            awaiting = (
-                block in ("not_reached", "not_due")
-                and milestone.acceptance_state == "requested"
-            )
-            if awaiting:
-                milestone.billable_reason = self.env._(
-                    "Awaiting customer acceptance (requested on %(date)s)",
-                    date=format_date(self.env, milestone.acceptance_requested_date),
-                )
-                if block == "not_due":
-                    milestone.billable_reason = self.env._(
-                        "%(reason)s; billable on %(date)s at the latest",
-                        reason=milestone.billable_reason,
-                        date=format_date(self.env, milestone.billable_date),
-                    )
-            elif block == "not_due" and milestone.kind == "manual":
-                milestone.billable_reason = self.env._(
-                    "Not reached yet; billable on %(date)s at the latest",
-                    date=format_date(self.env, milestone.billable_date),
-                )
-            elif block == "not_due":
-                milestone.billable_reason = self.env._(
-                    "Not due until %(date)s",
-                    date=format_date(self.env, milestone.billable_date),
-                )
-            else:
-                milestone.billable_reason = reasons.get(block, False)
-
-    @api.model
-    def _get_billable_domain(self, as_of=None):
-        """Milestones billable now, as their stored facts say; with ``as_of``,
-        those billable on that date. The rule of ``_get_billing_block``;
-        ``['!', *domain]`` are the others (its operators are explicit)."""
-        return expression.normalize_domain(
-            [
-                ("status", "=", "to_process"),
-                ("order_id.state", "=", "sale"),
-                ("sale_line_id.billing_replan_needed", "=", False),
-                ("is_due", "=", True)
-                if as_of is None
-                else ("billable_date", "<=", as_of),
-            ]
-        )
-
-    @api.model
-    def _get_due_changed_domain(self, today):
-        """Milestones whose recorded Due no longer matches the calendar on
-        ``today``: their billable date has come, or (the clock set back) not."""
-        return [
-            "|",
-            "&",
-            ("is_due", "=", False),
-            ("billable_date", "<=", today),
-            "&",
-            ("is_due", "=", True),
-            ("billable_date", ">", today),
-        ]
-
-    @api.model
-    def _record_due_milestones(self, limit=None):
-        """Record Due on (at most ``limit``) milestones whose billable date the
-        calendar reached since: what depends on it follows (Billable Now, the
-        order lines' delivered quantity and invoice status). Return them."""
-        milestones = self.search(
-            self._get_due_changed_domain(fields.Date.context_today(self)),
-            limit=limit,
-            order="id",
-        )
-        self.env.add_to_compute(self._fields["is_due"], milestones)
-        milestones._recompute_recordset(["is_due"])
-        milestones.modified(["is_due"])
-        return milestones
-
-    @api.model
-    def _cron_billing_housekeeping(self, batch_size=500):
-        """Record what comes with the date, whether or not automatic invoicing
-        is on (daily job): holds whose release date has come are released,
-        acceptance requests left unanswered past their days deemed accepted,
-        and milestones whose billable date has come turn due.
-
-        One batch of each per call; the scheduler commits after each call and
-        calls again while records remain. Once none remain, the invoicing job
-        runs, on what these facts now say is billable.
-        """
-        released = self._release_expired_holds(limit=batch_size)
-        accepted = self._apply_deemed_acceptance()
-        due = self._record_due_milestones(limit=batch_size)
-        today = fields.Date.context_today(self)
-        remaining = self.search_count(
-            self._get_expired_hold_domain(today)
-        ) + self.search_count(self._get_due_changed_domain(today))
-        self.env["ir.cron"]._notify_progress(
-            done=len(released) + len(accepted) + len(due), remaining=remaining
-        )
-        invoicing = self.env.ref(
-            "sale_milestone_billing.ir_cron_invoice_billing_milestones",
-            raise_if_not_found=False,
-        )
-        if invoicing and not remaining:
-            invoicing._trigger()
+    # Constraints
 
     @api.constrains("sale_line_id")
     def _check_milestone_product(self):
@@ -687,11 +388,10 @@ class SaleBillingMilestone(models.Model):
     def _check_schedule_totals(self):
         # A re-plan rewrites several milestones of a line one by one and checks
         # the line's caps once they are all written (see its wizard).
-        lines = self.sale_line_id - (_replanning.get() or self.sale_line_id.browse())
+        lines = self.sale_line_id - (replanned_lines() or self.sale_line_id.browse())
         lines._check_billing_schedule_totals()
 
-    def _get_user_fields(self):
-        return super()._get_user_fields() | USER_FIELDS
+    # CRUD
 
     @api.model_create_multi
     def create(self, vals_list):
@@ -705,13 +405,131 @@ class SaleBillingMilestone(models.Model):
             for vals in vals_list
         ]
         self._check_order_of_lines(vals_list)
-        self._check_acceptance_not_written(vals_list, creating=True)
         milestones = super().create(vals_list)
         for milestone, values in zip(milestones, given, strict=True):
             milestone._check_derived_values(values)
         milestones._follow_project_milestone()
-        milestones._sync_acceptance_request()
         return milestones
+
+    def write(self, vals):
+        if "order_id" in vals:
+            raise UserError(
+                self.env._(
+                    "The Sales Order of a billing milestone follows its order line; "
+                    "change the Order Line instead."
+                )
+            )
+        derived = {name: vals[name] for name in DERIVED_FIELDS.intersection(vals)}
+        for milestone in self:
+            milestone._check_derived_values(derived)
+        vals = {name: value for name, value in vals.items() if name not in derived}
+        self._check_processed_frozen(vals)
+        res = super().write(vals)
+        if vals.get("project_milestone_id"):
+            self._follow_project_milestone()
+        return res
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_processed(self):
+        processed = self._filter_processed()
+        if processed:
+            raise UserError(
+                self.env._(
+                    "Milestone %(milestones)s is already processed and cannot be "
+                    "deleted.",
+                    milestones=processed._milestone_labels(),
+                )
+            )
+
+    # Actions
+
+    def action_reach(self):
+        self.write({"is_reached": True})
+
+    # Business methods
+
+    def _filter_processed(self):
+        """The milestones a live invoice line bills."""
+        return self.filtered(lambda m: m.status == "processed")
+
+    def _get_allowed_projects(self):
+        """The order line's project (the one its product creates or fills) and
+        the order's project: a project milestone of another one, another
+        customer's maybe, must not reach the billing milestone."""
+        self.ensure_one()
+        line = self.sale_line_id
+        return line.project_id | line.task_id.project_id | line.order_id.project_id
+
+    def _get_customer_trigger(self):
+        """When the milestone is billed, as a customer reads it."""
+        self.ensure_one()
+        if self.kind == "days":
+            if not self.days:
+                return self.env._("At signature")
+            return self.env._("%(days)s days after signature", days=self.days)
+        if self.kind == "date":
+            return self.env._("On %(date)s", date=format_date(self.env, self.date))
+        milestone = self.description or self.name
+        days = self.latest_days
+        date = format_date(self.env, self.latest_date)
+        if self.requires_acceptance and self.latest_kind == "days":
+            return self.env._(
+                "When %(milestone)s is reached and you accept it, or %(days)s days "
+                "after signature at the latest",
+                milestone=milestone,
+                days=days,
+            )
+        if self.requires_acceptance and self.latest_kind == "date":
+            return self.env._(
+                "When %(milestone)s is reached and you accept it, or on %(date)s at "
+                "the latest",
+                milestone=milestone,
+                date=date,
+            )
+        if self.requires_acceptance:
+            return self.env._(
+                "When %(milestone)s is reached and you accept it", milestone=milestone
+            )
+        if self.latest_kind == "days":
+            return self.env._(
+                "When %(milestone)s is reached, or %(days)s days after signature at "
+                "the latest",
+                milestone=milestone,
+                days=days,
+            )
+        if self.latest_kind == "date":
+            return self.env._(
+                "When %(milestone)s is reached, or on %(date)s at the latest",
+                milestone=milestone,
+                date=date,
+            )
+        return self.env._("When %(milestone)s is reached", milestone=milestone)
+
+    def _get_schedule_entry(self, reopened_amount=0.0):
+        """The milestone in its line's plan. A processed one holds what its
+        invoice bills, net of the credit notes that bill it again later, plus
+        ``reopened_amount``, what the ledger re-opened as parts of it."""
+        self.ensure_one()
+        billed = self._get_billed_amount()
+        if billed is not None:
+            billed += reopened_amount
+        return ScheduleEntry(self.percent, self.fixed_amount, billed)
+
+    def _get_billed_amount(self):
+        """Untaxed amount the live invoice line bills, net of the Bill Again
+        Later credit notes of its invoice, in the order's currency; None when
+        no invoice bills the milestone. Final Reduction credit notes do not
+        lower it: what they credit is settled, not open."""
+        self.ensure_one()
+        line = self.invoice_line_id
+        if not line:
+            return None
+        return self._to_milestone_currency(
+            line.price_subtotal - line.billing_credited_amount, line
+        )
+
+    def _get_user_fields(self):
+        return super()._get_user_fields() | USER_FIELDS
 
     def _check_order_of_lines(self, vals_list):
         """The order is the line's: refuse an order given for another order's line.
@@ -734,34 +552,6 @@ class SaleBillingMilestone(models.Model):
                         milestone=vals.get("name") or self.env._("(unnamed)"),
                     )
                 )
-
-    def write(self, vals):
-        if "order_id" in vals:
-            raise UserError(
-                self.env._(
-                    "The Sales Order of a billing milestone follows its order line; "
-                    "change the Order Line instead."
-                )
-            )
-        if {"reopened_from_id", "reopened_by_line_id"}.intersection(vals):
-            raise UserError(
-                self.env._(
-                    "Re-opened From and Re-opened By are set when a credit note "
-                    "gives part of a milestone back, and cannot be written."
-                )
-            )
-        self._check_acceptance_not_written([vals])
-        derived = {name: vals[name] for name in DERIVED_FIELDS.intersection(vals)}
-        for milestone in self:
-            milestone._check_derived_values(derived)
-        vals = {name: value for name, value in vals.items() if name not in derived}
-        self._check_processed_frozen(vals)
-        res = super().write(vals)
-        if vals.get("project_milestone_id"):
-            self._follow_project_milestone()
-        if {"is_reached", "requires_acceptance"}.intersection(vals):
-            self._sync_acceptance_request()
-        return res
 
     def _check_derived_values(self, values):
         """Refuse values of derived fields unless they are what the milestone
@@ -795,7 +585,7 @@ class SaleBillingMilestone(models.Model):
 
     def _check_processed_frozen(self, vals):
         frozen = FROZEN_FIELDS.intersection(vals)
-        processed = self.filtered(lambda m: m.status == "processed")
+        processed = self._filter_processed()
         if not frozen or not processed:
             return
         field_names = ", ".join(
@@ -809,18 +599,6 @@ class SaleBillingMilestone(models.Model):
                 fields=field_names,
             )
         )
-
-    @api.ondelete(at_uninstall=False)
-    def _unlink_except_processed(self):
-        processed = self.filtered(lambda m: m.status == "processed")
-        if processed:
-            raise UserError(
-                self.env._(
-                    "Milestone %(milestones)s is already processed and cannot be "
-                    "deleted.",
-                    milestones=processed._milestone_labels(),
-                )
-            )
 
     def _lock_for_invoicing(self, skip_locked=False):
         """Lock the milestones until the end of the transaction.
@@ -925,7 +703,7 @@ class SaleBillingMilestone(models.Model):
             milestones = self.filtered(
                 lambda m, r=reached: (
                     m.project_milestone_id
-                    and m.status != "processed"
+                    and not m._filter_processed()
                     and m.project_milestone_id.is_reached == r
                     and m.is_reached != r
                 )
@@ -933,5 +711,42 @@ class SaleBillingMilestone(models.Model):
             # Project users reach project milestones but may not edit billing ones.
             milestones.sudo().write({"is_reached": reached})
 
-    def action_reach(self):
-        self.write({"is_reached": True})
+    @api.model
+    def _cron_billing_housekeeping(self, batch_size=500):
+        """Record what comes with the date, whether or not automatic invoicing
+        is on (daily job): holds whose release date has come are released,
+        acceptance requests left unanswered past their days deemed accepted,
+        and milestones whose billable date has come turn due.
+
+        One batch of each per call; the scheduler commits after each call and
+        calls again while records remain. Once none remain, the invoicing job
+        runs, on what these facts now say is billable.
+        """
+        released = self._release_expired_holds(limit=batch_size)
+        accepted = self._apply_deemed_acceptance()
+        due = self._record_due_milestones(limit=batch_size)
+        today = fields.Date.context_today(self)
+        remaining = self.search_count(
+            self._get_expired_hold_domain(today)
+        ) + self.search_count(self._get_due_changed_domain(today))
+        self.env["ir.cron"]._notify_progress(
+            done=len(released) + len(accepted) + len(due), remaining=remaining
+        )
+        invoicing = self.env.ref(
+            "sale_milestone_billing.ir_cron_invoice_billing_milestones",
+            raise_if_not_found=False,
+        )
+        if invoicing and not remaining:
+            invoicing._trigger()
+
+    def _to_milestone_currency(self, amount, line):
+        """``amount`` of invoice line ``line`` in the milestone's currency."""
+        self.ensure_one()
+        if line.currency_id == self.currency_id:
+            return amount
+        return line.currency_id._convert(
+            amount,
+            self.currency_id,
+            line.company_id,
+            line.move_id.invoice_date or line.date,
+        )

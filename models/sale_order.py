@@ -1,6 +1,5 @@
 import logging
-from collections import defaultdict, namedtuple
-from contextvars import ContextVar
+from collections import defaultdict
 
 from psycopg2.errors import SerializationFailure
 
@@ -8,21 +7,15 @@ from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools.misc import format_date
 
+from ..tools.run_state import billing_run, current_billing_run
+
 _logger = logging.getLogger(__name__)
-
-# One run of ``SaleOrder._invoice_billing_milestones``: the milestones it bills,
-# their due date, whether the orders' other lines come along, and the analytic
-# distributions looked up for its invoice lines.
-BillingRun = namedtuple("BillingRun", "milestones due_date whole_orders analytic_cache")
-
-# The run under way, for the hooks Odoo's _create_invoices calls (it passes
-# them no arguments). Not the context: that would follow every record the run
-# creates, and outlive the run.
-_billing_run = ContextVar("sale_milestone_billing_run", default=None)
 
 
 class SaleOrder(models.Model):
     _inherit = "sale.order"
+
+    # Fields
 
     contract_date = fields.Date(
         copy=False,
@@ -83,6 +76,8 @@ class SaleOrder(models.Model):
         "the order; it tries again the next day.",
     )
 
+    # Compute methods
+
     @api.depends("billing_milestone_ids.status")
     def _compute_billing_milestones(self):
         saved = self.filtered("id")
@@ -105,9 +100,7 @@ class SaleOrder(models.Model):
         for order in self - saved:
             milestones = order.billing_milestone_ids
             order.billing_milestone_count = len(milestones)
-            order.has_processed_billing_milestone = any(
-                milestone.status == "processed" for milestone in milestones
-            )
+            order.has_processed_billing_milestone = bool(milestones._filter_processed())
 
     @api.depends(
         "order_line.billing_scheduled_amount",
@@ -140,26 +133,14 @@ class SaleOrder(models.Model):
             )
             order.billing_progress = 100.0 * settled / net if net else 0.0
 
+    # CRUD
+
     def write(self, vals):
         if "contract_date" in vals:
             self._check_contract_date_unlocked(vals["contract_date"])
         return super().write(vals)
 
-    def _check_contract_date_unlocked(self, new_date):
-        locked = self.filtered(
-            lambda order: (
-                order.has_processed_billing_milestone
-                and order.contract_date != fields.Date.to_date(new_date)
-            )
-        )
-        if locked:
-            raise UserError(
-                self.env._(
-                    "The Contract Date of %(orders)s is locked: some of its billing "
-                    "milestones are already processed.",
-                    orders=", ".join(locked.mapped("name")),
-                )
-            )
+    # Actions
 
     def action_confirm(self):
         today = fields.Date.context_today(self)
@@ -177,11 +158,27 @@ class SaleOrder(models.Model):
         action["context"] = {"default_order_id": self.id}
         return action
 
-    # Invoicing
+    # Business methods
+
+    def _check_contract_date_unlocked(self, new_date):
+        locked = self.filtered(
+            lambda order: (
+                order.has_processed_billing_milestone
+                and order.contract_date != fields.Date.to_date(new_date)
+            )
+        )
+        if locked:
+            raise UserError(
+                self.env._(
+                    "The Contract Date of %(orders)s is locked: some of its billing "
+                    "milestones are already processed.",
+                    orders=", ".join(locked.mapped("name")),
+                )
+            )
 
     def _create_invoices(self, grouped=False, final=False, date=None):
         """Odoo's Create Invoice bills what is billable today, whole orders."""
-        if _billing_run.get() is not None:
+        if current_billing_run() is not None:
             # One run of _invoice_billing_milestones: Odoo's own invoicing.
             return super()._create_invoices(grouped=grouped, final=final, date=date)
         return self._invoice_billing_milestones(
@@ -233,15 +230,10 @@ class SaleOrder(models.Model):
         moves = self.env["account.move"]
         orders = self.with_context(raise_if_nothing_to_invoice=False)
         for due_date, run_milestones in runs:
-            token = _billing_run.set(
-                BillingRun(run_milestones, due_date, whole_orders and not due_date, {})
-            )
-            try:
+            with billing_run(run_milestones, due_date, whole_orders and not due_date):
                 moves |= orders._create_invoices(
                     grouped=grouped, final=final, date=date
                 )
-            finally:
-                _billing_run.reset(token)
         if not moves and self.env.context.get("raise_if_nothing_to_invoice", True):
             raise UserError(self._nothing_to_invoice_error_message())
         if post:
@@ -280,7 +272,7 @@ class SaleOrder(models.Model):
 
     def _get_invoiceable_lines(self, final=False):
         lines = super()._get_invoiceable_lines(final)
-        run = _billing_run.get()
+        run = current_billing_run()
         scheduled = self.order_line.filtered("billing_milestone_ids")
         if run is None:
             # Milestones are billed through _invoice_billing_milestones only.
@@ -294,7 +286,7 @@ class SaleOrder(models.Model):
 
     def _prepare_invoice(self):
         values = super()._prepare_invoice()
-        run = _billing_run.get()
+        run = current_billing_run()
         if run and run.due_date:
             # The milestones' due date, not one the payment terms would compute.
             values.update(
@@ -304,7 +296,7 @@ class SaleOrder(models.Model):
 
     def _create_account_invoices(self, invoice_vals_list, final):
         """One invoice line per billed milestone, in place of its order line's."""
-        run = _billing_run.get()
+        run = current_billing_run()
         if run is None or not run.milestones:
             return super()._create_account_invoices(invoice_vals_list, final)
         milestones_of_line = defaultdict(list)
@@ -313,15 +305,16 @@ class SaleOrder(models.Model):
         for invoice_vals in invoice_vals_list:
             commands = []
             for command in invoice_vals["invoice_line_ids"]:
-                line_id = command[2].get("billing_sale_line_id")
-                if not line_id:
+                values = command[2]
+                # Odoo links each invoice line to its order line: a scheduled
+                # line billed in this run stands for one line per milestone.
+                line_ids = [link[1] for link in values.get("sale_line_ids", [])]
+                if len(line_ids) != 1 or line_ids[0] not in milestones_of_line:
                     commands.append(command)
                     continue
-                values = dict(command[2])
-                del values["billing_sale_line_id"]
                 commands += [
                     Command.create(milestone._prepare_invoice_line_values(values))
-                    for milestone in milestones_of_line[line_id]
+                    for milestone in milestones_of_line[line_ids[0]]
                 ]
             invoice_vals["invoice_line_ids"] = commands
         return super()._create_account_invoices(invoice_vals_list, final)
@@ -351,8 +344,6 @@ class SaleOrder(models.Model):
             return reasons
         return reasons + "\n\n" + message
 
-    # Automatic invoicing
-
     def _get_billing_acceptance_requests(self, user, token=None):
         """Pending acceptance requests of the order that ``user`` may answer:
         all of them for the customer's portal contacts, else only the one
@@ -374,7 +365,8 @@ class SaleOrder(models.Model):
         """Milestones of the order ``user`` may still accept or reject: those
         of their pending requests not invoiced meanwhile."""
         requests = self._get_billing_acceptance_requests(user, token)
-        return requests.milestone_id.filtered(lambda m: m.status != "processed")
+        milestones = requests.milestone_id
+        return milestones - milestones._filter_processed()
 
     def _cron_invoice_billing_milestones(self, batch_size=50):
         """Invoice the billing milestones billable now of the companies that ask

@@ -6,11 +6,12 @@ from odoo.tools.float_utils import float_compare
 from odoo.tools.misc import format_amount
 
 from ..tools.schedule import PERCENT_DIGITS, schedule_amounts, scheduled_percent
-from .sale_order import _billing_run
 
 
 class SaleOrderLine(models.Model):
     _inherit = "sale.order.line"
+
+    # Fields
 
     billing_milestone_ids = fields.One2many(
         "sale.billing.milestone",
@@ -104,6 +105,8 @@ class SaleOrderLine(models.Model):
         help="The line's product is a service invoiced based on milestones.",
     )
 
+    # Compute methods
+
     @api.depends("product_id.type", "product_id.service_type")
     def _compute_is_billing_milestone_line(self):
         for line in self:
@@ -111,11 +114,6 @@ class SaleOrderLine(models.Model):
             line.is_billing_milestone_line = (
                 product.type == "service" and product.service_type == "milestones"
             )
-
-    def _has_processed_billing_milestone(self):
-        """Whether a live invoice line bills one of the line's milestones."""
-        self.ensure_one()
-        return any(m.status == "processed" for m in self.billing_milestone_ids)
 
     @api.depends("product_id")
     def _compute_billing_milestone_ids(self):
@@ -176,11 +174,6 @@ class SaleOrderLine(models.Model):
                 for milestone in milestones
             )
 
-    def _get_billing_share_label(self, milestone):
-        if milestone.percent:
-            return f"{round(milestone.percent, 2):g} %"
-        return format_amount(self.env, milestone.fixed_amount, self.currency_id)
-
     @api.depends(
         "price_subtotal",
         "billing_milestone_ids.amount",
@@ -198,7 +191,7 @@ class SaleOrderLine(models.Model):
         unscheduled._compute_billing_totals_from_invoices()
         for line in self - unscheduled:
             milestones = line.billing_milestone_ids
-            processed = milestones.filtered(lambda m: m.status == "processed")
+            processed = milestones._filter_processed()
             paid = processed.filtered(
                 lambda m: m.invoice_payment_state in ("paid", "in_payment")
             )
@@ -222,6 +215,133 @@ class SaleOrderLine(models.Model):
             line.billing_credited_amount = credited
             line.billing_paid_amount = sum(paid.mapped("customer_amount"))
             line._set_billing_progress(invoiced_amount + credited)
+
+    @api.depends(
+        "billing_milestone_ids.status",
+        "billing_milestone_ids.amount",
+        "billing_milestone_ids.is_billable_now",
+    )
+    def _compute_qty_delivered(self):
+        scheduled = self.filtered("billing_milestone_ids")
+        res = super(SaleOrderLine, self - scheduled)._compute_qty_delivered()
+        for line in scheduled:
+            milestones = line.billing_milestone_ids
+            processed = milestones._filter_processed()
+            line.qty_delivered = line._get_billing_share(
+                milestones.filtered(lambda m, p=processed: m in p or m.is_billable_now)
+            )
+        return res
+
+    # From what the invoices bill, not the milestones' amounts: Odoo reads the
+    # invoiced quantity while it computes the line's price, and the amounts
+    # computed then would read the net amount before it changes.
+    @api.depends(
+        "price_subtotal",
+        "billing_milestone_ids.status",
+        "billing_milestone_ids.invoice_line_id.price_subtotal",
+        "billing_milestone_ids.invoice_line_id.billing_credited_amount",
+    )
+    def _compute_qty_invoiced(self):
+        scheduled = self.filtered("billing_milestone_ids")
+        res = super(SaleOrderLine, self - scheduled)._compute_qty_invoiced()
+        for line in scheduled:
+            processed = line.billing_milestone_ids._filter_processed()
+            line.qty_invoiced = line._get_billing_share(
+                processed, sum(m._get_billed_amount() for m in processed)
+            )
+        return res
+
+    @api.depends("billing_milestone_ids.invoice_state", "billing_milestone_ids.amount")
+    def _compute_qty_invoiced_posted(self):
+        scheduled = self.filtered("billing_milestone_ids")
+        res = super(SaleOrderLine, self - scheduled)._compute_qty_invoiced_posted()
+        for line in scheduled:
+            line.qty_invoiced_posted = line._get_billing_share(
+                line.billing_milestone_ids._filter_processed().filtered(
+                    lambda m: m.invoice_state == "posted"
+                )
+            )
+        return res
+
+    # Constraints
+
+    @api.constrains("product_id")
+    def _check_billing_schedule_product(self):
+        for line in self:
+            if line.billing_milestone_ids and not line.is_billing_milestone_line:
+                raise ValidationError(
+                    self.env._(
+                        'Order line "%(line)s" has a billing schedule, so its '
+                        "product must be a service invoiced based on milestones.",
+                        line=line.display_name,
+                    )
+                )
+
+    @api.constrains("price_subtotal")
+    def _check_billing_net_amount(self):
+        # Only what is processed: open milestone amounts may still be awaiting
+        # their recompute here, and their own constraint checks the other caps.
+        self._check_billing_processed_amount()
+
+    # CRUD
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_processed_milestones(self):
+        lines = self.filtered(lambda line: line._has_processed_billing_milestone())
+        if lines:
+            raise UserError(
+                self.env._(
+                    "Order line %(lines)s has processed billing milestones and "
+                    "cannot be deleted.",
+                    lines=", ".join(lines.mapped("display_name")),
+                )
+            )
+
+    # Actions
+
+    def action_open_billing_replan(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Re-plan Billing Schedule"),
+            "res_model": "sale.billing.milestone.replan",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_sale_line_id": self.id},
+        }
+
+    def action_open_billing_schedule(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Billing Schedule"),
+            "res_model": "sale.order.line",
+            "res_id": self.id,
+            "view_mode": "form",
+            "views": [
+                (
+                    self.env.ref(
+                        "sale_milestone_billing.sale_order_line_view_form_billing"
+                    ).id,
+                    "form",
+                )
+            ],
+            "target": "new",
+            # Fifteen columns: Amount, Due Date, status and invoice stay in view.
+            "context": {"dialog_size": "extra-large"},
+        }
+
+    # Business methods
+
+    def _has_processed_billing_milestone(self):
+        """Whether a live invoice line bills one of the line's milestones."""
+        self.ensure_one()
+        return bool(self.billing_milestone_ids._filter_processed())
+
+    def _get_billing_share_label(self, milestone):
+        if milestone.percent:
+            return f"{round(milestone.percent, 2):g} %"
+        return format_amount(self.env, milestone.fixed_amount, self.currency_id)
 
     def _compute_billing_totals_from_invoices(self):
         """Lines without a schedule, sold based on milestones or not: what
@@ -294,118 +414,6 @@ class SaleOrderLine(models.Model):
             product=self.product_id,
             partner=self.order_id.partner_shipping_id,
         )["total_excluded"]
-
-    @api.depends(
-        "billing_milestone_ids.status",
-        "billing_milestone_ids.amount",
-        "billing_milestone_ids.is_billable_now",
-    )
-    def _compute_qty_delivered(self):
-        scheduled = self.filtered("billing_milestone_ids")
-        res = super(SaleOrderLine, self - scheduled)._compute_qty_delivered()
-        for line in scheduled:
-            line.qty_delivered = line._get_billing_share(
-                line.billing_milestone_ids.filtered(
-                    lambda m: m.status == "processed" or m.is_billable_now
-                )
-            )
-        return res
-
-    # From what the invoices bill, not the milestones' amounts: Odoo reads the
-    # invoiced quantity while it computes the line's price, and the amounts
-    # computed then would read the net amount before it changes.
-    @api.depends(
-        "price_subtotal",
-        "billing_milestone_ids.status",
-        "billing_milestone_ids.invoice_line_id.price_subtotal",
-        "billing_milestone_ids.invoice_line_id.billing_credited_amount",
-    )
-    def _compute_qty_invoiced(self):
-        scheduled = self.filtered("billing_milestone_ids")
-        res = super(SaleOrderLine, self - scheduled)._compute_qty_invoiced()
-        for line in scheduled:
-            processed = line.billing_milestone_ids.filtered(
-                lambda m: m.status == "processed"
-            )
-            line.qty_invoiced = line._get_billing_share(
-                processed, sum(m._get_billed_amount() for m in processed)
-            )
-        return res
-
-    @api.depends("billing_milestone_ids.invoice_state", "billing_milestone_ids.amount")
-    def _compute_qty_invoiced_posted(self):
-        scheduled = self.filtered("billing_milestone_ids")
-        res = super(SaleOrderLine, self - scheduled)._compute_qty_invoiced_posted()
-        for line in scheduled:
-            line.qty_invoiced_posted = line._get_billing_share(
-                line.billing_milestone_ids.filtered(
-                    lambda m: m.status == "processed" and m.invoice_state == "posted"
-                )
-            )
-        return res
-
-    def _prepare_invoice_line(self, **optional_values):
-        values = super()._prepare_invoice_line(**optional_values)
-        run = _billing_run.get()
-        if run and self in run.milestones.sale_line_id and not self.display_type:
-            # Stands for one invoice line per milestone: see _create_account_invoices.
-            values["billing_sale_line_id"] = self.id
-        return values
-
-    def _timesheet_service_generation(self):
-        res = super()._timesheet_service_generation()
-        self._create_billing_project_milestones()
-        return res
-
-    def _handle_milestones(self, project):
-        # A scheduled line gets one project milestone per Manual billing milestone
-        # instead of Odoo's single one (see _create_billing_project_milestones).
-        if self.billing_milestone_ids:
-            return None
-        return super()._handle_milestones(project)
-
-    def _create_billing_project_milestones(self):
-        """A project milestone for each Manual billing milestone not linked yet, in
-        the project the line's product creates or fills, so that reaching it
-        there reaches the billing milestone."""
-        values = []
-        for line in self.filtered("billing_milestone_ids"):
-            project = line.project_id or line.task_id.project_id
-            if not project:
-                continue
-            for milestone in line.billing_milestone_ids.filtered(
-                lambda m: m.kind == "manual" and not m.project_milestone_id
-            ):
-                values.append(
-                    {
-                        "name": milestone.display_name,
-                        "project_id": project.id,
-                        "sale_line_id": line.id,
-                        "deadline": milestone.due_date,
-                        "quantity_percentage": line.price_subtotal
-                        and milestone.amount / line.price_subtotal,
-                        "billing_milestone_ids": [Command.link(milestone.id)],
-                    }
-                )
-        return self.env["project.milestone"].create(values)
-
-    @api.constrains("product_id")
-    def _check_billing_schedule_product(self):
-        for line in self:
-            if line.billing_milestone_ids and not line.is_billing_milestone_line:
-                raise ValidationError(
-                    self.env._(
-                        'Order line "%(line)s" has a billing schedule, so its '
-                        "product must be a service invoiced based on milestones.",
-                        line=line.display_name,
-                    )
-                )
-
-    @api.constrains("price_subtotal")
-    def _check_billing_net_amount(self):
-        # Only what is processed: open milestone amounts may still be awaiting
-        # their recompute here, and their own constraint checks the other caps.
-        self._check_billing_processed_amount()
 
     def _check_billing_processed_amount(self):
         for line in self.filtered("billing_milestone_ids"):
@@ -512,46 +520,39 @@ class SaleOrderLine(models.Model):
             for milestone, amount in amounts.items()
         }
 
-    @api.ondelete(at_uninstall=False)
-    def _unlink_except_processed_milestones(self):
-        lines = self.filtered(lambda line: line._has_processed_billing_milestone())
-        if lines:
-            raise UserError(
-                self.env._(
-                    "Order line %(lines)s has processed billing milestones and "
-                    "cannot be deleted.",
-                    lines=", ".join(lines.mapped("display_name")),
-                )
-            )
+    def _timesheet_service_generation(self):
+        res = super()._timesheet_service_generation()
+        self._create_billing_project_milestones()
+        return res
 
-    def action_open_billing_replan(self):
-        self.ensure_one()
-        return {
-            "type": "ir.actions.act_window",
-            "name": self.env._("Re-plan Billing Schedule"),
-            "res_model": "sale.billing.milestone.replan",
-            "view_mode": "form",
-            "target": "new",
-            "context": {"default_sale_line_id": self.id},
-        }
+    def _handle_milestones(self, project):
+        # A scheduled line gets one project milestone per Manual billing milestone
+        # instead of Odoo's single one (see _create_billing_project_milestones).
+        if self.billing_milestone_ids:
+            return None
+        return super()._handle_milestones(project)
 
-    def action_open_billing_schedule(self):
-        self.ensure_one()
-        return {
-            "type": "ir.actions.act_window",
-            "name": self.env._("Billing Schedule"),
-            "res_model": "sale.order.line",
-            "res_id": self.id,
-            "view_mode": "form",
-            "views": [
-                (
-                    self.env.ref(
-                        "sale_milestone_billing.sale_order_line_view_form_billing"
-                    ).id,
-                    "form",
+    def _create_billing_project_milestones(self):
+        """A project milestone for each Manual billing milestone not linked yet, in
+        the project the line's product creates or fills, so that reaching it
+        there reaches the billing milestone."""
+        values = []
+        for line in self.filtered("billing_milestone_ids"):
+            project = line.project_id or line.task_id.project_id
+            if not project:
+                continue
+            for milestone in line.billing_milestone_ids.filtered(
+                lambda m: m.kind == "manual" and not m.project_milestone_id
+            ):
+                values.append(
+                    {
+                        "name": milestone.display_name,
+                        "project_id": project.id,
+                        "sale_line_id": line.id,
+                        "deadline": milestone.due_date,
+                        "quantity_percentage": line.price_subtotal
+                        and milestone.amount / line.price_subtotal,
+                        "billing_milestone_ids": [Command.link(milestone.id)],
+                    }
                 )
-            ],
-            "target": "new",
-            # Fifteen columns: Amount, Due Date, status and invoice stay in view.
-            "context": {"dialog_size": "extra-large"},
-        }
+        return self.env["project.milestone"].create(values)

@@ -1,1 +1,2 @@
+from . import run_state
 from . import schedule

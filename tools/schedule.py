@@ -96,27 +96,72 @@ def schedule_amounts(net, entries, rounding):
     return amounts
 
 
+# What ``billing_block`` reads of a milestone. ``is_due``: whether the calendar
+# has reached ``billable_on``, a fact the daily housekeeping records, not
+# today's date.
+BillingFacts = namedtuple(
+    "BillingFacts", "status order_confirmed kind billable_on is_due replan_needed"
+)
+
+# When a milestone is billable: the rules a billable milestone meets, in the
+# order a milestone that is not is told what holds it back. Each row is its
+# block (a key of the Why Not Billable reasons), the rule on a milestone's
+# facts, and the same rule as a domain on ``sale.billing.milestone`` (with
+# ``as_of``: billable on that date; None: now, as the recorded Due says).
+# To change when a milestone becomes billable, edit this table.
+BillingRule = namedtuple("BillingRule", "block holds domain")
+BILLING_RULES = (
+    BillingRule(
+        "processed",
+        lambda facts: facts.status != "processed",
+        lambda as_of: [("status", "!=", "processed")],
+    ),
+    BillingRule(
+        "hold",
+        lambda facts: facts.status == "to_process",
+        lambda as_of: [("status", "=", "to_process")],
+    ),
+    BillingRule(
+        "unconfirmed",
+        lambda facts: facts.order_confirmed,
+        lambda as_of: [("order_id.state", "=", "sale")],
+    ),
+    BillingRule(
+        "replan",
+        lambda facts: not facts.replan_needed,
+        lambda as_of: [("sale_line_id.billing_replan_needed", "=", False)],
+    ),
+    BillingRule(
+        "no_contract_date",
+        lambda facts: facts.kind != "days" or bool(facts.billable_on),
+        lambda as_of: ["|", ("kind", "!=", "days"), ("billable_date", "!=", False)],
+    ),
+    BillingRule(
+        "not_reached",
+        lambda facts: bool(facts.billable_on),
+        lambda as_of: [("billable_date", "!=", False)],
+    ),
+    BillingRule(
+        "not_due",
+        lambda facts: facts.is_due,
+        lambda as_of: (
+            [("is_due", "=", True)]
+            if as_of is None
+            else [("billable_date", "<=", as_of)]
+        ),
+    ),
+)
+
+
 def billing_block(
     status, order_confirmed, kind, billable_on, is_due, replan_needed=False
 ):
-    """Why a milestone cannot be invoiced now, as a key; None when it can.
-
-    ``is_due``: whether the calendar has reached ``billable_on``, a fact the
-    daily housekeeping records, not today's date.
-    """
-    if status == "processed":
-        return "processed"
-    if status == "hold":
-        return "hold"
-    if not order_confirmed:
-        return "unconfirmed"
-    if replan_needed:
-        return "replan"
-    if not billable_on:
-        return "no_contract_date" if kind == "days" else "not_reached"
-    if not is_due:
-        return "not_due"
-    return None
+    """Why a milestone cannot be invoiced now, as the block of the first rule
+    of ``BILLING_RULES`` it fails; None when it can."""
+    facts = BillingFacts(
+        status, order_confirmed, kind, billable_on, is_due, replan_needed
+    )
+    return next((rule.block for rule in BILLING_RULES if not rule.holds(facts)), None)
 
 
 def exact_quantity_price(amount, currency_digits, price_digits):

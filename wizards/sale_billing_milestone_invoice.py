@@ -59,8 +59,14 @@ class SaleBillingMilestoneInvoice(models.TransientModel):
         for wizard in self:
             # Ticks survive a change of date or filters.
             include = {line.milestone_id.id: line.include for line in wizard.line_ids}
-            milestones = wizard._get_billable_milestones()
-            lines = self.env["sale.billing.milestone.invoice.line"]
+            # In the order invoicing makes their invoices, one after the other.
+            plan = wizard._get_billable_milestones()._get_invoice_plan()
+            milestones = [
+                milestone
+                for __, invoices in plan
+                for invoice_milestones in invoices.values()
+                for milestone in invoice_milestones
+            ]
             wizard.line_ids = [Command.clear()] + [
                 Command.create(
                     {
@@ -69,7 +75,7 @@ class SaleBillingMilestoneInvoice(models.TransientModel):
                         "include": include.get(milestone.id, True),
                     }
                 )
-                for sequence, milestone in enumerate(lines._sort_milestones(milestones))
+                for sequence, milestone in enumerate(milestones)
             ]
 
     @api.depends("date", "line_ids.include", "line_ids.amount")

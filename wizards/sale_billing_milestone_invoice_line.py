@@ -1,5 +1,3 @@
-from datetime import date
-
 from odoo import api, fields, models
 from odoo.tools.misc import format_date
 
@@ -38,39 +36,32 @@ class SaleBillingMilestoneInvoiceLine(models.TransientModel):
         "milestone_id.order_id.partner_invoice_id",
     )
     def _compute_invoice_key(self):
-        multi_company = self.env.user.has_group("base.group_multi_company")
+        # The invoices are the plan's, as invoicing makes them; the label
+        # names each by its first milestone.
+        invoice_of = {}
+        for __, invoices in self.milestone_id._get_invoice_plan():
+            for milestones in invoices.values():
+                invoice_of.update(dict.fromkeys(milestones, milestones[:1]))
         for line in self:
-            milestone = line.milestone_id
-            if milestone.due_date:
-                when = self.env._(
-                    "Due %(date)s", date=format_date(self.env, milestone.due_date)
-                )
-            else:
-                when = self.env._("Payment terms")
-            key = self.env._(
-                "%(partner)s, %(currency)s, %(when)s",
-                partner=milestone.order_id.partner_invoice_id.display_name,
-                currency=milestone.currency_id.name,
-                when=when,
-            )
-            if multi_company:
-                key = self.env._(
-                    "%(company)s: %(invoice)s",
-                    company=milestone.company_id.name,
-                    invoice=key,
-                )
-            line.invoice_key = key
+            first = invoice_of.get(line.milestone_id)
+            line.invoice_key = line._get_invoice_label(first) if first else False
 
-    @api.model
-    def _sort_milestones(self, milestones):
-        """``milestones`` in the order of their invoices (payment terms first,
-        then by due date, customer and currency), in schedule order on each."""
-        return milestones.sorted(
-            lambda milestone: (
-                milestone.due_date or date.min,
-                milestone.company_id.name,
-                milestone.order_id.partner_invoice_id.display_name,
-                milestone.order_id.partner_invoice_id.id,
-                milestone.currency_id.name,
+    def _get_invoice_label(self, milestone):
+        """How the preview names the invoice ``milestone`` goes on."""
+        if milestone.due_date:
+            when = self.env._(
+                "Due %(date)s", date=format_date(self.env, milestone.due_date)
             )
+        else:
+            when = self.env._("Payment terms")
+        label = self.env._(
+            "%(partner)s, %(currency)s, %(when)s",
+            partner=milestone.order_id.partner_invoice_id.display_name,
+            currency=milestone.currency_id.name,
+            when=when,
+        )
+        if not self.env.user.has_group("base.group_multi_company"):
+            return label
+        return self.env._(
+            "%(company)s: %(invoice)s", company=milestone.company_id.name, invoice=label
         )

@@ -1,10 +1,8 @@
-from markupsafe import Markup
-
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools.misc import format_amount
 
-from ..models.sale_billing_milestone import _replanning
+from ..tools.run_state import replanning
 from ..tools.schedule import replan_amounts
 
 
@@ -60,9 +58,8 @@ class SaleBillingMilestoneReplan(models.TransientModel):
         self.ensure_one()
         line = self.sale_line_id
         milestones = line.billing_milestone_ids.sorted(lambda m: (m.sequence, m.id))
-        fixed = milestones.filtered(
-            lambda m: m.status == "processed" or m.reopened_from_id
-        )
+        billed = milestones._filter_processed()
+        fixed = milestones.filtered(lambda m: m in billed or m.reopened_from_id)
         open_milestones = milestones - fixed
         planned = line._get_billing_schedule_amounts(net=line.billing_planned_net)
         processed = sum(fixed.mapped("amount"))
@@ -114,8 +111,7 @@ class SaleBillingMilestoneReplan(models.TransientModel):
             )
 
     def _render_preview(self, new_amounts, new_amount):
-        line = self.sale_line_id
-        currency = line.currency_id
+        currency = self.sale_line_id.currency_id
         status_labels = dict(
             self.env["sale.billing.milestone"]
             ._fields["status"]
@@ -123,50 +119,33 @@ class SaleBillingMilestoneReplan(models.TransientModel):
         )
         rows = []
         total = 0.0
-        for milestone in line.billing_milestone_ids.sorted(
+        for milestone in self.sale_line_id.billing_milestone_ids.sorted(
             lambda m: (m.sequence, m.id)
         ):
             after = new_amounts.get(milestone, milestone.amount)
             total += after
             rows.append(
-                (
-                    milestone.display_name,
-                    status_labels[milestone.status],
-                    format_amount(self.env, milestone.amount, currency),
-                    format_amount(self.env, after, currency),
-                )
+                {
+                    "name": milestone.display_name,
+                    "status": status_labels[milestone.status],
+                    "now": format_amount(self.env, milestone.amount, currency),
+                    "after": format_amount(self.env, after, currency),
+                }
             )
+        new_row = None
         if self.method == "new":
             total += new_amount
-            rows.append(
-                (
-                    self.new_name or "",
-                    self.env._("New"),
-                    "",
-                    format_amount(self.env, new_amount, currency),
-                )
-            )
-        header = (
-            self.env._("Milestone"),
-            self.env._("Status"),
-            self.env._("Now"),
-            self.env._("After"),
-        )
-        body = Markup("").join(
-            Markup("<tr>%s</tr>")
-            % Markup("").join(Markup("<td>%s</td>") % cell for cell in row)
-            for row in rows
-        )
-        return Markup(
-            '<table class="table table-sm o_billing_replan_preview">'
-            "<thead><tr>%s</tr></thead><tbody>%s</tbody>"
-            '<tfoot><tr class="fw-bold"><td colspan="3">%s</td><td>%s</td></tr>'
-            "</tfoot></table>"
-        ) % (
-            Markup("").join(Markup("<th>%s</th>") % cell for cell in header),
-            body,
-            self.env._("Total"),
-            format_amount(self.env, total, currency),
+            new_row = {
+                "name": self.new_name or "",
+                "after": format_amount(self.env, new_amount, currency),
+            }
+        return self.env["ir.qweb"]._render(
+            "sale_milestone_billing.sale_billing_milestone_replan_preview",
+            {
+                "rows": rows,
+                "new_row": new_row,
+                "total": format_amount(self.env, total, currency),
+            },
         )
 
     def action_apply(self):
@@ -189,8 +168,7 @@ class SaleBillingMilestoneReplan(models.TransientModel):
             raise UserError(self.env._("New Milestone: a Date milestone needs a date."))
         old_net = line.billing_planned_net
         emptied = open_milestones.browse()
-        token = _replanning.set(line)
-        try:
+        with replanning(line):
             for milestone, amount in zip(open_milestones, amounts, strict=True):
                 if line.currency_id.is_zero(amount):
                     emptied |= milestone
@@ -200,8 +178,6 @@ class SaleBillingMilestoneReplan(models.TransientModel):
             # Nothing left to bill on them.
             emptied.unlink()
             self.env.flush_all()
-        finally:
-            _replanning.reset(token)
         line._check_billing_schedule_totals()
         if self.method == "new" and not line.currency_id.is_zero(new_amount):
             self.env["sale.billing.milestone"].create(

@@ -1,3 +1,6 @@
+# One concern of sale.billing.milestone per file, as Odoo splits its own models
+# (account_move_line_tax_details.py): merged, they would be 1,750 lines.
+# pylint: disable=consider-merging-classes-inherited
 import base64
 from datetime import timedelta
 
@@ -18,14 +21,15 @@ ACCEPTANCE_FIELDS = {
 }
 
 
-class SaleBillingMilestoneAcceptanceMixin(models.AbstractModel):
+class SaleBillingMilestone(models.Model):
     """Customer acceptance: a reached Manual milestone that requires it is
     billable once the customer accepts it on the portal (name and signature),
     or once the daily job deems it accepted after its days without an answer.
     Each request, and its answer, is a ``sale.billing.milestone.acceptance``."""
 
-    _name = "sale.billing.milestone.acceptance.mixin"
-    _description = "Billing Milestone Customer Acceptance"
+    _inherit = "sale.billing.milestone"
+
+    # Fields
 
     acceptance_ids = fields.One2many(
         "sale.billing.milestone.acceptance",
@@ -65,6 +69,8 @@ class SaleBillingMilestoneAcceptanceMixin(models.AbstractModel):
         store=True,
         index=True,
     )
+
+    # Compute methods
 
     @api.depends("acceptance_ids.state")
     def _compute_acceptance_id(self):
@@ -114,6 +120,52 @@ class SaleBillingMilestoneAcceptanceMixin(models.AbstractModel):
                     milestone.acceptance_id.state or "not_requested"
                 )
 
+    # CRUD
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        # Copies: the blank acceptance values of a form are dropped from them.
+        vals_list = [dict(vals) for vals in vals_list]
+        self._check_acceptance_not_written(vals_list, creating=True)
+        milestones = super().create(vals_list)
+        milestones._sync_acceptance_request()
+        return milestones
+
+    def write(self, vals):
+        self._check_acceptance_not_written([vals])
+        res = super().write(vals)
+        if {"is_reached", "requires_acceptance"}.intersection(vals):
+            self._sync_acceptance_request()
+        return res
+
+    # Actions
+
+    def action_request_acceptance_again(self):
+        """Withdraw the current request and send the customer a new one."""
+        self.check_access("write")
+        refused = self.filtered(
+            lambda m: (
+                not m.requires_acceptance or not m.is_reached or m._filter_processed()
+            )
+        )
+        if refused:
+            raise UserError(
+                self.env._(
+                    "Milestone %(milestones)s cannot be asked again: only a reached "
+                    "milestone that requires customer acceptance and is not "
+                    "processed yet can.",
+                    milestones=refused._milestone_labels(),
+                )
+            )
+        # Acceptance requests are written as superuser only: nobody edits them.
+        self.acceptance_id.filtered(
+            lambda a: a.state in ("requested", "accepted", "rejected")
+        ).sudo()._withdraw()
+        self._request_acceptance()
+        return True
+
+    # Business methods
+
     def _check_acceptance_not_written(self, vals_list, creating=False):
         """Refuse acceptance facts in values: only the customer, on the portal,
         or the daily job records them, through a request. New milestones may
@@ -158,13 +210,13 @@ class SaleBillingMilestoneAcceptanceMixin(models.AbstractModel):
             lambda m: (
                 m.requires_acceptance
                 and m.is_reached
-                and m.status != "processed"
+                and not m._filter_processed()
                 and m.acceptance_state in ("not_requested", "rejected")
             )
         )
         to_withdraw = self.filtered(
             lambda m: (
-                m.status != "processed"
+                not m._filter_processed()
                 and (not m.is_reached or not m.requires_acceptance)
                 and m.acceptance_id.state in ("requested", "accepted")
             )
@@ -178,32 +230,8 @@ class SaleBillingMilestoneAcceptanceMixin(models.AbstractModel):
         """Send the customer a request for each milestone, by email."""
         if not self:
             return
-        # Same reason: acceptance requests are created as superuser only.
+        # Acceptance requests are created as superuser only: nobody edits them.
         self.env["sale.billing.milestone.acceptance"].sudo()._create_requests(self)
-
-    def action_request_acceptance_again(self):
-        """Withdraw the current request and send the customer a new one."""
-        self.check_access("write")
-        refused = self.filtered(
-            lambda m: (
-                not m.requires_acceptance or not m.is_reached or m.status == "processed"
-            )
-        )
-        if refused:
-            raise UserError(
-                self.env._(
-                    "Milestone %(milestones)s cannot be asked again: only a reached "
-                    "milestone that requires customer acceptance and is not "
-                    "processed yet can.",
-                    milestones=refused._milestone_labels(),
-                )
-            )
-        # Same reason: acceptance requests are written as superuser only.
-        self.acceptance_id.filtered(
-            lambda a: a.state in ("requested", "accepted", "rejected")
-        ).sudo()._withdraw()
-        self._request_acceptance()
-        return True
 
     def _post_acceptance_notes(self):
         """The answer of each milestone's current request, in its order's chatter."""
@@ -253,12 +281,13 @@ class SaleBillingMilestoneAcceptanceMixin(models.AbstractModel):
     def _reject_on_portal(self, reason, answer_values):
         """Not accepted: back to not reached, the salesperson asked to follow up."""
         self.ensure_one()
-        # Same reason as for accepting.
+        # As for accepting: the caller checked who may answer.
         self.acceptance_id.sudo()._record_answer(
             "rejected", {**answer_values, "reject_reason": reason}
         )
         # The customer may not write billing milestones.
         self.sudo().write({"is_reached": False})
+        # Nor post on sales orders, nor give their salesperson an activity.
         order = self.order_id.sudo()
         body = self.env._(
             "Milestone %(milestone)s rejected by the customer: %(reason)s",

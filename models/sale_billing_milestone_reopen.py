@@ -1,3 +1,6 @@
+# One concern of sale.billing.milestone per file, as Odoo splits its own models
+# (account_move_line_tax_details.py): merged, they would be 1,750 lines.
+# pylint: disable=consider-merging-classes-inherited
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools.misc import format_amount
@@ -20,7 +23,7 @@ REOPENED_COPIED_FIELDS = (
 )
 
 
-class SaleBillingMilestoneReopenMixin(models.AbstractModel):
+class SaleBillingMilestone(models.Model):
     """What the ledger puts back on the schedule.
 
     Two things give part of a billed milestone back, to be billed again with
@@ -36,8 +39,9 @@ class SaleBillingMilestoneReopenMixin(models.AbstractModel):
     Final Reduction credit notes credited always add up to the schedule.
     """
 
-    _name = "sale.billing.milestone.reopen.mixin"
-    _description = "Billing Milestone Re-opened Parts"
+    _inherit = "sale.billing.milestone"
+
+    # Fields
 
     reopened_from_id = fields.Many2one(
         "sale.billing.milestone",
@@ -48,6 +52,7 @@ class SaleBillingMilestoneReopenMixin(models.AbstractModel):
         ondelete="restrict",
         help="The milestone this part was given back from.",
     )
+
     # A draft invoice's line that billed short may be deleted: its part then
     # goes back into the original, or stays billed (see _sync_reopened_parts).
     reopened_by_line_id = fields.Many2one(
@@ -60,6 +65,7 @@ class SaleBillingMilestoneReopenMixin(models.AbstractModel):
         help="The credit note line that gave this part back, or the invoice line "
         "that bills less than the milestone stood for.",
     )
+
     reopened_ids = fields.One2many(
         "sale.billing.milestone",
         "reopened_from_id",
@@ -76,17 +82,68 @@ class SaleBillingMilestoneReopenMixin(models.AbstractModel):
         ),
     ]
 
-    def _to_milestone_currency(self, amount, line):
-        """``amount`` of invoice line ``line`` in the milestone's currency."""
-        self.ensure_one()
-        if line.currency_id == self.currency_id:
-            return amount
-        return line.currency_id._convert(
-            amount,
-            self.currency_id,
-            line.company_id,
-            line.move_id.invoice_date or line.date,
+    # Constraints
+
+    @api.constrains("reopened_from_id", "reopened_by_line_id", "fixed_amount")
+    def _check_reopened_part(self):
+        for part in self.filtered(
+            lambda m: m.reopened_from_id or m.reopened_by_line_id
+        ):
+            origin = part.reopened_from_id
+            line = part.reopened_by_line_id
+            if not (
+                origin
+                and origin.sale_line_id == part.sale_line_id
+                and line in origin._get_reopening_lines()
+                and not part.currency_id.compare_amounts(
+                    part.fixed_amount, origin._get_reopening_amount(line)
+                )
+            ):
+                raise ValidationError(
+                    self.env._(
+                        'Milestone "%(milestone)s": a re-opened part is the amount '
+                        "a Bill Again Later credit note gives back on its original "
+                        "milestone, or what its invoice line bills short; the "
+                        "ledger makes it, not a user.",
+                        milestone=part._milestone_label(),
+                    )
+                )
+
+    # CRUD
+
+    def write(self, vals):
+        if {"reopened_from_id", "reopened_by_line_id"}.intersection(vals):
+            raise UserError(
+                self.env._(
+                    "Re-opened From and Re-opened By are set when a credit note "
+                    "gives part of a milestone back, and cannot be written."
+                )
+            )
+        return super().write(vals)
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_reopened(self):
+        kept = self.filtered(
+            lambda m: (
+                m.reopened_ids
+                or (
+                    m.reopened_by_line_id
+                    and m.reopened_by_line_id
+                    in m.reopened_from_id._get_reopening_lines()
+                )
+            )
         )
+        if kept:
+            raise UserError(
+                self.env._(
+                    "Milestone %(milestones)s is part of what the invoices put back "
+                    "on the schedule: reset the credit note to draft, or change the "
+                    "invoice line, instead of deleting it.",
+                    milestones=kept._milestone_labels(),
+                )
+            )
+
+    # Business methods
 
     def _get_reopening_amount(self, line):
         """What ``line`` re-opens of the milestone: the untaxed amount of a
@@ -172,13 +229,10 @@ class SaleBillingMilestoneReopenMixin(models.AbstractModel):
         returned = stale.filtered(
             lambda part: part._get_reopened_source_line().billing_milestone_live
         )
-        dropped = stale.filtered(
-            lambda part: (
-                part.status != "processed"
-                and (part in returned or not part.reopened_from_id.invoice_line_id)
-            )
+        dropped = (stale - stale._filter_processed()).filtered(
+            lambda part: part in returned or not part.reopened_from_id.invoice_line_id
         )
-        billed = (returned | changed).filtered(lambda part: part.status == "processed")
+        billed = (returned | changed)._filter_processed()
         if billed:
             part = billed[0]
             raise UserError(
@@ -206,50 +260,3 @@ class SaleBillingMilestoneReopenMixin(models.AbstractModel):
         if missing:
             # Same reason: the ledger, not the user, re-opens.
             self.env["sale.billing.milestone"].sudo().create(missing)
-
-    @api.constrains("reopened_from_id", "reopened_by_line_id", "fixed_amount")
-    def _check_reopened_part(self):
-        for part in self.filtered(
-            lambda m: m.reopened_from_id or m.reopened_by_line_id
-        ):
-            origin = part.reopened_from_id
-            line = part.reopened_by_line_id
-            if not (
-                origin
-                and origin.sale_line_id == part.sale_line_id
-                and line in origin._get_reopening_lines()
-                and not part.currency_id.compare_amounts(
-                    part.fixed_amount, origin._get_reopening_amount(line)
-                )
-            ):
-                raise ValidationError(
-                    self.env._(
-                        'Milestone "%(milestone)s": a re-opened part is the amount '
-                        "a Bill Again Later credit note gives back on its original "
-                        "milestone, or what its invoice line bills short; the "
-                        "ledger makes it, not a user.",
-                        milestone=part._milestone_label(),
-                    )
-                )
-
-    @api.ondelete(at_uninstall=False)
-    def _unlink_except_reopened(self):
-        kept = self.filtered(
-            lambda m: (
-                m.reopened_ids
-                or (
-                    m.reopened_by_line_id
-                    and m.reopened_by_line_id
-                    in m.reopened_from_id._get_reopening_lines()
-                )
-            )
-        )
-        if kept:
-            raise UserError(
-                self.env._(
-                    "Milestone %(milestones)s is part of what the invoices put back "
-                    "on the schedule: reset the credit note to draft, or change the "
-                    "invoice line, instead of deleting it.",
-                    milestones=kept._milestone_labels(),
-                )
-            )
