@@ -97,7 +97,7 @@ class SaleBillingMilestone(models.Model):
             label = self._fields[field]._description_string(self.env)
             if vals["on_hold"]:
                 message = self.env._(
-                    "Milestone %(milestones)s: give a %(field)s to put on hold it.",
+                    "Milestone %(milestones)s: give a %(field)s to put it on hold.",
                     milestones=names,
                     field=label,
                 )

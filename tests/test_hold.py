@@ -26,7 +26,7 @@ class TestHold(BillingMilestoneCommon):
         )
 
     def test_hold_needs_a_reason(self):
-        with self.assertRaisesRule(UserError, r"give a Hold Reason to put on hold"):
+        with self.assertRaisesRule(UserError, r"give a Hold Reason to put it on hold"):
             self.milestone._put_on_hold("  ")
         self.assertEqual(self.milestone.status, "to_process")
 
