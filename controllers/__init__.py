@@ -1,1 +1,3 @@
+# Copyright 2026 Milestone Billing
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from . import portal

@@ -1,3 +1,5 @@
+# Copyright 2026 Milestone Billing
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 # One concern of sale.billing.milestone per file, as Odoo splits its own models
 # (account_move_line_tax_details.py): merged, they would be 1,750 lines.
 # pylint: disable=consider-merging-classes-inherited

@@ -1,3 +1,5 @@
+# Copyright 2026 Milestone Billing
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from datetime import date
 
 from freezegun import freeze_time

@@ -1,3 +1,5 @@
+# Copyright 2026 Milestone Billing
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 """The pure arithmetic of tools/schedule.py: plain unittest cases, no database.
 pytest collects them; Odoo's runner does not (tests/__init__.py leaves them out)."""
 

@@ -1,2 +1,4 @@
+# Copyright 2026 Milestone Billing
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from . import run_state
 from . import schedule

@@ -1,3 +1,5 @@
+# Copyright 2026 Milestone Billing
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 """State of a run that Odoo's own methods call our hooks in the middle of.
 
 ``sale.order._create_invoices`` calls ``_get_invoiceable_lines``,

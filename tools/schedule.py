@@ -1,3 +1,5 @@
+# Copyright 2026 Milestone Billing
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 """Billing-schedule arithmetic, free of the ORM so it can be read and tested alone."""
 
 from collections import namedtuple

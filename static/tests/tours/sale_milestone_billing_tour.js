@@ -1,3 +1,5 @@
+/* Copyright 2026 Milestone Billing
+ * License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl). */
 import {registry} from "@web/core/registry";
 
 // Reach a Manual milestone on the order's Billing Schedule tab, Create Invoice,
