@@ -7,6 +7,7 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL
 from odoo.tools.misc import format_date
 
+from ..tools.milestone_fields import fields_with
 from ..tools.run_state import replanned_lines
 from ..tools.schedule import (
     ScheduleEntry,
@@ -16,51 +17,10 @@ from ..tools.schedule import (
     offset_date,
 )
 
-# What a processed milestone keeps as it was invoiced.
-FROZEN_FIELDS = {
-    "sale_line_id",
-    "kind",
-    "days",
-    "date",
-    "is_reached",
-    "reached_date",
-    "latest_kind",
-    "latest_days",
-    "latest_date",
-    "fixed_amount",
-    "percent",
-    "due_days",
-    "due_date",
-    "requires_acceptance",
-    "accepted_date",
-    "project_milestone_id",
-}
-
-# Derived from the invoices and the order line: never written by hand.
-DERIVED_FIELDS = {
-    "status",
-    "amount",
-    "invoice_line_id",
-    "invoice_id",
-    "invoice_line_ids",
-    "billable_date",
-    "expected_payment_date",
-    "partner_id",
-    "company_id",
-    "currency_id",
-}
-
-
-# What users write on an order line's milestone besides its schedule: its line,
-# when it is reached and due, and the project milestone it follows (holds: see
-# sale_billing_milestone_hold.py).
-USER_FIELDS = {
-    "sale_line_id",
-    "is_reached",
-    "reached_date",
-    "due_date",
-    "project_milestone_id",
-}
+# What the rules say of each field: see tools/milestone_fields.py.
+FROZEN_FIELDS = fields_with("frozen")
+DERIVED_FIELDS = fields_with("derived")
+USER_FIELDS = fields_with("user")
 
 
 class SaleBillingMilestone(models.Model):

@@ -10,17 +10,10 @@ from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools.misc import format_date
 
+from ..tools.milestone_fields import fields_with
+
 # What only a request and its answer decide: never written on the milestone.
-ACCEPTANCE_FIELDS = {
-    "acceptance_ids",
-    "acceptance_id",
-    "acceptance_state",
-    "acceptance_requested_date",
-    "accepted_date",
-    "accepted_by",
-    "acceptance_signature",
-    "acceptance_deemed",
-}
+ACCEPTANCE_FIELDS = fields_with("acceptance")
 
 
 class SaleBillingMilestone(models.Model):

@@ -6,11 +6,10 @@
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 
-# What Put on Hold and Release write along with the hold itself.
-HOLD_FIELDS = frozenset({"hold_reason", "hold_release_date", "release_reason"})
+from ..tools.milestone_fields import fields_with
 
-# What users write on a milestone to hold it, through Put on Hold and Release.
-HOLD_USER_FIELDS = HOLD_FIELDS | {"on_hold"}
+# What Put on Hold and Release write along with the hold itself.
+HOLD_FIELDS = fields_with("hold")
 
 
 class SaleBillingMilestone(models.Model):
@@ -56,9 +55,6 @@ class SaleBillingMilestone(models.Model):
         return self._action_open_hold_wizard("release")
 
     # Business methods
-
-    def _get_user_fields(self):
-        return super()._get_user_fields() | HOLD_USER_FIELDS
 
     def _check_hold_fields_alone(self, vals):
         """The reasons and the release date are told with the hold or release

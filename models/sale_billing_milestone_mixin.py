@@ -3,27 +3,10 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
+from ..tools.milestone_fields import fields_with
 from ..tools.schedule import PERCENT_DIGITS
 
-# The schedule as a user writes it, on a product's template or on an order line.
-SCHEDULE_FIELDS = frozenset(
-    {
-        "sequence",
-        "name",
-        "description",
-        "kind",
-        "days",
-        "date",
-        "fixed_amount",
-        "percent",
-        "latest_kind",
-        "latest_days",
-        "latest_date",
-        "requires_acceptance",
-        "acceptance_days",
-        "due_days",
-    }
-)
+SCHEDULE_FIELDS = fields_with("schedule")
 
 
 class SaleBillingMilestoneMixin(models.AbstractModel):

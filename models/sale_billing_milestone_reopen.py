@@ -7,22 +7,11 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools.misc import format_amount
 
+from ..tools.milestone_fields import fields_with
+
 # What a re-opened part takes from the milestone it re-opens, besides the amount:
 # the same trigger, so that it is billable as soon as the original was.
-REOPENED_COPIED_FIELDS = (
-    "sequence",
-    "name",
-    "description",
-    "kind",
-    "days",
-    "date",
-    "is_reached",
-    "reached_date",
-    "latest_kind",
-    "latest_days",
-    "latest_date",
-    "due_days",
-)
+REOPENED_COPIED_FIELDS = fields_with("trigger")
 
 
 class SaleBillingMilestone(models.Model):

@@ -4,7 +4,10 @@ from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.tools.float_utils import float_compare
 
+from ..tools.milestone_fields import fields_with
 from ..tools.schedule import PERCENT_DIGITS
+
+SCHEDULE_FIELDS = fields_with("schedule")
 
 
 class SaleBillingMilestoneTemplate(models.Model):
@@ -52,18 +55,6 @@ class SaleBillingMilestoneTemplate(models.Model):
                 fixed_amount, order_currency, company, date
             )
         return {
-            "sequence": self.sequence,
-            "name": self.name,
-            "description": self.description,
-            "kind": self.kind,
-            "days": self.days,
-            "date": self.date,
+            **{name: self[name] for name in SCHEDULE_FIELDS},
             "fixed_amount": fixed_amount,
-            "percent": self.percent,
-            "due_days": self.due_days,
-            "latest_kind": self.latest_kind,
-            "latest_days": self.latest_days,
-            "latest_date": self.latest_date,
-            "requires_acceptance": self.requires_acceptance,
-            "acceptance_days": self.acceptance_days,
         }
