@@ -3,6 +3,7 @@
 from contextlib import contextmanager
 
 import pytest
+from lxml import html
 
 from odoo import Command, api
 from odoo.modules.registry import Registry
@@ -311,3 +312,19 @@ class CommittedOrdersCase(BaseCase):
     def _orders(self, cr):
         env = api.Environment(cr, api.SUPERUSER_ID, {})
         return env["sale.order"].browse(self.committed["orders"])
+
+
+def cell_text(node):
+    return " ".join(node.text_content().split())
+
+
+def schedule_rows(page, section_xpath):
+    """Cell texts of each milestone row of the billing schedule, or None when the
+    page has no billing schedule."""
+    sections = html.fromstring(page).xpath(section_xpath)
+    if not sections:
+        return None
+    return [
+        [cell_text(cell) for cell in row.xpath("./td")]
+        for row in sections[0].xpath(".//tr[@data-milestone-id]")
+    ]

@@ -1,10 +1,12 @@
 # Copyright 2026 Milestone Billing
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from lxml import html
+
 from odoo import Command
 from odoo.exceptions import UserError, ValidationError
 from odoo.tests import Form, tagged
 
-from .common import LedgerCase
+from .common import LedgerCase, cell_text, schedule_rows
 
 
 @tagged("post_install", "-at_install")
@@ -189,6 +191,19 @@ class TestWhatTheCustomerReads(LedgerCase):
         self.assertEqual(m1.customer_status, "invoiced")
         self._pay(invoice)
         self.assertEqual(m1.customer_status, "paid")
+
+    def test_the_customer_reads_the_amount_net_of_a_final_credit(self):
+        order, m1, __, invoice = self._billed_m1()
+        self._credit(invoice, 100)
+        content, __ = self.env["ir.actions.report"]._render_qweb_html(
+            "sale.action_report_saleorder", order.ids
+        )
+        rows = schedule_rows(content, "//div[@id='billing_schedule']")
+        self.assertEqual([row[4] for row in rows], ["$ 200.00", "$ 700.00"])
+        (total,) = html.fromstring(content).xpath(
+            "//div[@id='billing_schedule']//tr[@name='billing_schedule_total']"
+        )
+        self.assertIn("$ 900.00", cell_text(total))
 
     def test_a_reopened_part_keeps_the_original_words(self):
         order, m1, __ = self._order()

@@ -11,26 +11,10 @@ from odoo.tests import HttpCase, new_test_user, tagged
 from odoo.tools.misc import format_date
 from odoo.tools.safe_eval import safe_eval
 
-from .common import BillingMilestoneCommon
+from .common import BillingMilestoneCommon, cell_text, schedule_rows
 
 SEARCH_VIEW = "sale_milestone_billing.sale_billing_milestone_view_search"
 FORECAST_ACTION = "sale_milestone_billing.sale_billing_milestone_action_forecast"
-
-
-def _text(node):
-    return " ".join(node.text_content().split())
-
-
-def _schedule_rows(page, section_xpath):
-    """Cell texts of each milestone row of the billing schedule, or None when the
-    page has no billing schedule."""
-    sections = html.fromstring(page).xpath(section_xpath)
-    if not sections:
-        return None
-    return [
-        [_text(cell) for cell in row.xpath("./td")]
-        for row in sections[0].xpath(".//tr[@data-milestone-id]")
-    ]
 
 
 @tagged("post_install", "-at_install")
@@ -65,7 +49,7 @@ class TestReportsPortal(BillingMilestoneCommon):
         content, __ = self.env["ir.actions.report"]._render_qweb_html(
             "sale.action_report_saleorder", order.ids
         )
-        return _schedule_rows(content, "//div[@id='billing_schedule']")
+        return schedule_rows(content, "//div[@id='billing_schedule']")
 
     def _search_filter(self, name):
         """The milestones of the class that the search view's filter ``name``
@@ -138,7 +122,7 @@ class TestReportsPortal(BillingMilestoneCommon):
         content, __ = self.env["ir.actions.report"]._render_qweb_html(
             "sale.action_report_saleorder", order.ids
         )
-        self.assertIsNone(_schedule_rows(content, "//div[@id='billing_schedule']"))
+        self.assertIsNone(schedule_rows(content, "//div[@id='billing_schedule']"))
         self.assertNotIn(b"Billing Schedule", content)
 
     # Search filters
@@ -253,7 +237,7 @@ class TestBillingSchedulePortal(BillingMilestoneCommon, HttpCase):
         self.assertEqual(kick_off.invoice_id, invoice)
         self.authenticate(self.portal_user.login, self.portal_password)
         page = self._page(self.order_a).content
-        rows = _schedule_rows(page, "//section[@id='billing_schedule']")
+        rows = schedule_rows(page, "//section[@id='billing_schedule']")
         contract_date = self.order_a.contract_date
         self.assertEqual(
             [row[:6] for row in rows],
@@ -287,7 +271,7 @@ class TestBillingSchedulePortal(BillingMilestoneCommon, HttpCase):
         )
         self.assertEqual([row[6] for row in rows], [invoice.name, "", ""])
         total = html.fromstring(page).xpath("//tr[@name='billing_schedule_total']")
-        self.assertIn("$ 1,000.00", _text(total[0]))
+        self.assertIn("$ 1,000.00", cell_text(total[0]))
         [link] = html.fromstring(page).xpath("//section[@id='billing_schedule']//a")
         self.assertTrue(link.get("href").startswith(f"{invoice.access_url}?"))
         for secret in self.secrets_of_b:
@@ -297,7 +281,7 @@ class TestBillingSchedulePortal(BillingMilestoneCommon, HttpCase):
         self.authenticate(self.portal_user.login, self.portal_password)
         response = self.url_open(f"{self.order_a.access_url}?report_type=html")
         self.assertEqual(response.status_code, 200)
-        rows = _schedule_rows(response.content, "//div[@id='billing_schedule']")
+        rows = schedule_rows(response.content, "//div[@id='billing_schedule']")
         self.assertEqual(
             [row[:2] + row[4:5] for row in rows],
             [
