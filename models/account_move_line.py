@@ -215,7 +215,9 @@ class AccountMoveLine(models.Model):
         lines = super().create(vals_list)
         # A new line billing less than its milestone stood for (a copy of a
         # lowered line) re-opens the rest.
-        short = lines.filtered(lambda line: line._is_billing_short())
+        short = lines.filtered("billing_milestone_id").filtered(
+            lambda line: line._is_billing_short()
+        )
         short.billing_milestone_id._sync_reopened_parts()
         return lines
 

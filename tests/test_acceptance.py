@@ -287,10 +287,16 @@ class TestCustomerAcceptance(BillingMilestoneCommon, HttpCase):
         self.assertRefused(m2, old_token)
         self.assertEqual(self._accept(m2, new_token).get("force_refresh"), True)
 
-    def test_ask_again_is_refused_once_processed(self):
+    def _invoiced_before_an_answer(self):
+        """M2 reached, awaiting the customer, and invoiced on its "at the
+        latest" date: the order and M2."""
         order, __, m2 = self._order(latest_kind="days", latest_days=0)
         m2.is_reached = True
         order._create_invoices()
+        return order, m2
+
+    def test_ask_again_is_refused_once_processed(self):
+        order, m2 = self._invoiced_before_an_answer()
         with self.assertRaisesRule(UserError, r"M2.*cannot be asked again"):
             m2.with_user(self.salesman).action_request_acceptance_again()
 
@@ -452,9 +458,7 @@ class TestCustomerAcceptance(BillingMilestoneCommon, HttpCase):
         self.assertEqual(response.status_code, 404)
 
     def test_an_invoiced_milestone_is_not_listed_and_not_accepted(self):
-        order, __, m2 = self._order(latest_kind="days", latest_days=0)
-        m2.is_reached = True
-        order._create_invoices()
+        order, m2 = self._invoiced_before_an_answer()
         self.assertEqual(m2.status, "processed")
         self.authenticate("smb_accept_customer", "smb_accept_customer")
         page = self.url_open(order.get_portal_url())
@@ -465,9 +469,7 @@ class TestCustomerAcceptance(BillingMilestoneCommon, HttpCase):
         self.assertEqual(m2.acceptance_state, "requested")
 
     def test_rejecting_an_invoiced_milestone_tells_the_customer(self):
-        order, __, m2 = self._order(latest_kind="days", latest_days=0)
-        m2.is_reached = True
-        order._create_invoices()
+        order, m2 = self._invoiced_before_an_answer()
         self.authenticate("smb_accept_customer", "smb_accept_customer")
         page = self._reject(m2)
         self.assertIn("already been invoiced", page.text)
@@ -475,9 +477,7 @@ class TestCustomerAcceptance(BillingMilestoneCommon, HttpCase):
         self.assertEqual(m2.acceptance_state, "requested")
 
     def test_an_invoiced_milestone_is_not_revealed_to_strangers(self):
-        order, __, m2 = self._order(latest_kind="days", latest_days=0)
-        m2.is_reached = True
-        order._create_invoices()
+        order, m2 = self._invoiced_before_an_answer()
         self.authenticate("smb_accept_stranger", "smb_accept_stranger")
         self.assertRefused(m2)
         with mute_logger("odoo.http"):
