@@ -16,6 +16,15 @@ LIVE_MILESTONE_CONSTRAINT = "account_move_line_billing_milestone_live_excl"
 # What changes the untaxed amount a draft line bills.
 PRICE_FIELDS = {"price_unit", "quantity", "discount", "tax_ids"}
 
+# The ledger's facts on a line: taken from the milestone when the line is made,
+# or computed from the credit notes; never written by hand.
+LEDGER_FIELDS = {
+    "billing_planned_amount",
+    "billing_credited_amount",
+    "billing_final_credit_amount",
+    "billing_milestone_live",
+}
+
 
 class AccountMoveLine(models.Model):
     """Invoice lines are the ledger of billing milestones.
@@ -212,6 +221,7 @@ class AccountMoveLine(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        vals_list = self._with_billing_planned_amounts(vals_list)
         lines = super().create(vals_list)
         # A new line billing less than its milestone stood for (a copy of a
         # lowered line) re-opens the rest.
@@ -221,7 +231,43 @@ class AccountMoveLine(models.Model):
         short.billing_milestone_id._sync_reopened_parts()
         return lines
 
+    def _with_billing_planned_amounts(self, vals_list):
+        """The values of new lines, each that bills a milestone with what the
+        milestone stands for now, whatever the caller gave."""
+        milestone_ids = {vals.get("billing_milestone_id") for vals in vals_list}
+        # The fact is the ledger's, whoever makes the line (an accountant
+        # reversing an invoice may not read the milestone's order).
+        milestones = (
+            self.env["sale.billing.milestone"]
+            .sudo()
+            .browse(milestone_ids - {None, False})
+        )
+        amounts = {milestone.id: milestone.amount for milestone in milestones}
+        return [
+            {
+                **vals,
+                "billing_planned_amount": amounts.get(
+                    vals.get("billing_milestone_id"), 0.0
+                ),
+            }
+            if vals.get("billing_milestone_id") or "billing_planned_amount" in vals
+            else vals
+            for vals in vals_list
+        ]
+
     def write(self, vals):
+        forged = LEDGER_FIELDS.intersection(vals)
+        if forged and not self.env.su:
+            raise UserError(
+                self.env._(
+                    "%(fields)s of an invoice line follow from its billing milestone "
+                    "and its credit notes, and cannot be written.",
+                    fields=", ".join(
+                        self._fields[name]._description_string(self.env)
+                        for name in sorted(forged)
+                    ),
+                )
+            )
         if "billing_milestone_id" in vals and any(
             line.billing_milestone_id.id != vals["billing_milestone_id"]
             for line in self
@@ -267,5 +313,4 @@ class AccountMoveLine(models.Model):
         if self.move_type == "out_refund" and self.billing_reopened_part_ids:
             milestone = self.billing_reopened_part_ids[:1]
         values["billing_milestone_id"] = milestone.id
-        values["billing_planned_amount"] = milestone.amount
         return res

@@ -656,7 +656,6 @@ class SaleBillingMilestone(models.Model):
             "price_unit": price_unit,
             "discount": 0.0,
             "billing_milestone_id": self.id,
-            "billing_planned_amount": self.amount,
         }
 
     def _follow_project_milestone(self):

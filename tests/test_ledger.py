@@ -163,6 +163,52 @@ class TestDerivedFields(LedgerCase):
         with mute_logger("odoo.sql_db"):
             return milestone.load([".id", field], [[str(milestone.id), value]])
 
+    def test_the_ledger_facts_of_an_invoice_line_are_not_written(self):
+        order, m1, __ = self._order()
+        line = self._invoice(order).invoice_line_ids
+        accountant = new_test_user(
+            self.env, "smb_ledger_accountant", groups="account.group_account_invoice"
+        )
+        for name, value in (
+            ("billing_planned_amount", 900.0),
+            ("billing_credited_amount", 100.0),
+            ("billing_final_credit_amount", 100.0),
+            ("billing_milestone_live", False),
+        ):
+            label = line._fields[name]._description_string(self.env)
+            with (
+                self.subTest(field=name),
+                self.assertRaisesRule(
+                    UserError,
+                    rf"{label} of an invoice line follow .* cannot be written",
+                ),
+            ):
+                line.with_user(accountant).write({name: value})
+        self.assertFalse(m1.reopened_ids)
+        self.assertBilledOnce(m1, line.move_id)
+
+    def test_a_planned_amount_given_with_a_new_line_is_the_milestones(self):
+        """A forged planned amount would re-open money the line bills."""
+        order, m1, __ = self._order()
+        invoice = self._invoice(order)
+        invoice.invoice_line_ids.unlink()
+        invoice.write(
+            {
+                "invoice_line_ids": [
+                    Command.create(
+                        {
+                            "product_id": self.product_milestone.id,
+                            "price_unit": 300.0,
+                            "billing_milestone_id": m1.id,
+                            "billing_planned_amount": 900.0,
+                        }
+                    )
+                ]
+            }
+        )
+        self.assertEqual(invoice.invoice_line_ids.billing_planned_amount, 300.0)
+        self.assertFalse(m1.reopened_ids)
+
     def test_writing_processed_on_a_milestone_without_invoice_is_refused(self):
         order, m1, __ = self._order()
         with self.assertRaisesRule(UserError, r'"M1": Status cannot be written'):
