@@ -30,6 +30,7 @@
         "wizards/sale_billing_milestone_hold_views.xml",
         "wizards/sale_billing_milestone_replan_views.xml",
         "wizards/account_move_reversal_views.xml",
+        "wizards/sale_make_invoice_advance_views.xml",
     ],
     "demo": [
         "demo/sale_milestone_billing_demo.xml",

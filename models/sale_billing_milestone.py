@@ -67,6 +67,15 @@ class SaleBillingMilestone(models.Model):
         currency_field="currency_id",
         help="Amount to invoice, in the order's currency.",
     )
+    amount_total = fields.Monetary(
+        string="Amount with Taxes",
+        compute="_compute_amount_total",
+        store=True,
+        currency_field="currency_id",
+        help="What the customer pays for the milestone, taxes included: its "
+        "invoice line's total once invoiced, else the amount with the order "
+        "line's taxes.",
+    )
     credited_amount = fields.Monetary(
         string="Credited",
         compute="_compute_credited_amount",
@@ -78,8 +87,9 @@ class SaleBillingMilestone(models.Model):
     status = fields.Selection(
         selection=[
             ("to_process", "To Process"),
-            ("processed", "Processed"),
+            # Before Processed: the statusbar reads the way a milestone goes.
             ("hold", "Hold"),
+            ("processed", "Processed"),
         ],
         compute="_compute_status",
         store=True,
@@ -170,6 +180,11 @@ class SaleBillingMilestone(models.Model):
         help="The amount as the customer reads it: what is billed or to be "
         "billed, net of Final Reduction credit notes.",
     )
+    calendar_name = fields.Char(
+        string="Calendar Title",
+        compute="_compute_calendar_name",
+        help="The order, the customer and the milestone, as a calendar event reads.",
+    )
     customer_trigger = fields.Char(
         string="When",
         compute="_compute_customer_wording",
@@ -183,6 +198,16 @@ class SaleBillingMilestone(models.Model):
         for milestone in self:
             parts = [milestone.name, milestone.description]
             milestone.display_name = " - ".join(part for part in parts if part)
+
+    @api.depends("display_name", "order_id.name", "partner_id.name")
+    def _compute_calendar_name(self):
+        for milestone in self:
+            parts = [
+                milestone.order_id.name,
+                milestone.partner_id.name,
+                milestone.display_name,
+            ]
+            milestone.calendar_name = " \u00b7 ".join(part for part in parts if part)
 
     @api.depends(
         "sale_line_id.project_id",
@@ -230,6 +255,28 @@ class SaleBillingMilestone(models.Model):
             live = milestone.invoice_line_ids.filtered("billing_milestone_live")
             milestone.invoice_line_id = live[:1]
             milestone.invoice_id = live[:1].move_id
+
+    @api.depends(
+        "amount",
+        "sale_line_id.tax_id",
+        "invoice_line_id.price_total",
+        "order_id.partner_shipping_id",
+    )
+    def _compute_amount_total(self):
+        for milestone in self:
+            line = milestone.invoice_line_id
+            if line:
+                milestone.amount_total = milestone._to_milestone_currency(
+                    line.price_total, line
+                )
+                continue
+            order_line = milestone.sale_line_id
+            milestone.amount_total = order_line.tax_id.compute_all(
+                milestone.amount,
+                currency=milestone.currency_id,
+                product=order_line.product_id,
+                partner=order_line.order_id.partner_shipping_id,
+            )["total_included"]
 
     @api.depends("invoice_line_id.billing_final_credit_amount")
     def _compute_credited_amount(self):
@@ -371,6 +418,15 @@ class SaleBillingMilestone(models.Model):
         for milestone, values in zip(milestones, given, strict=True):
             milestone._check_derived_values(values)
         milestones._follow_project_milestone()
+        # A Manual milestone added once the order is confirmed (a re-plan's new
+        # milestone) gets a project milestone, as the confirmation gave the
+        # others; a re-opened part follows its original instead.
+        added = milestones.filtered(
+            lambda m: m.order_id.state == "sale" and not m.reopened_from_id
+        )
+        # As Odoo's confirmation makes the line's project milestones: a
+        # salesperson may not create them in the project.
+        added.sale_line_id.sudo()._create_billing_project_milestones(added.sudo())
         return milestones
 
     def write(self, vals):

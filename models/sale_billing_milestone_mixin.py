@@ -16,7 +16,8 @@ class SaleBillingMilestoneMixin(models.AbstractModel):
     _description = "Billing Milestone (shared fields and rules)"
     _order = "sequence, id"
 
-    sequence = fields.Integer(default=10)
+    # Counts of days and positions: summed in a pivot they mean nothing.
+    sequence = fields.Integer(default=10, aggregator=None)
     currency_id = fields.Many2one("res.currency")
     name = fields.Char(
         string="Milestone",
@@ -32,7 +33,9 @@ class SaleBillingMilestoneMixin(models.AbstractModel):
         "Date: billable on a fixed date.\n"
         "Manual: billable once reached.",
     )
-    days = fields.Integer(help="Days after the contract date (Days milestones).")
+    days = fields.Integer(
+        aggregator=None, help="Days after the contract date (Days milestones)."
+    )
     date = fields.Date(help="Date the milestone becomes billable (Date milestones).")
     fixed_amount = fields.Monetary(
         currency_field="currency_id",
@@ -59,6 +62,7 @@ class SaleBillingMilestoneMixin(models.AbstractModel):
         "first.",
     )
     latest_days = fields.Integer(
+        aggregator=None,
         string="At the Latest (days)",
         help="Days after the contract date on which a Manual milestone becomes "
         "billable, reached or not.",
@@ -73,11 +77,13 @@ class SaleBillingMilestoneMixin(models.AbstractModel):
         "it on the portal before it is billable.",
     )
     acceptance_days = fields.Integer(
+        aggregator=None,
         string="Deemed Accepted after (days)",
         help="Days after the request after which the daily job accepts the "
         "milestone without an answer; 0: never.",
     )
     due_days = fields.Integer(
+        aggregator=None,
         string="Due after (days)",
         help="Invoice due date, in days after the billable date. "
         "Leave 0 to let the payment terms decide.",

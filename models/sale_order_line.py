@@ -534,16 +534,20 @@ class SaleOrderLine(models.Model):
             return None
         return super()._handle_milestones(project)
 
-    def _create_billing_project_milestones(self):
-        """A project milestone for each Manual billing milestone not linked yet, in
-        the project the line's product creates or fills, so that reaching it
-        there reaches the billing milestone."""
+    def _create_billing_project_milestones(self, milestones=None):
+        """A project milestone for each Manual billing milestone not linked yet
+        (among ``milestones`` when given), in the project the line's product
+        creates or fills, so that reaching it there reaches the billing
+        milestone."""
         values = []
         for line in self.filtered("billing_milestone_ids"):
             project = line.project_id or line.task_id.project_id
             if not project:
                 continue
-            for milestone in line.billing_milestone_ids.filtered(
+            candidates = line.billing_milestone_ids
+            if milestones is not None:
+                candidates &= milestones
+            for milestone in candidates.filtered(
                 lambda m: m.kind == "manual" and not m.project_milestone_id
             ):
                 values.append(

@@ -209,3 +209,64 @@ class TestProjectMilestones(BillingMilestoneCommon):
             r"longer be changed\.$",
         ):
             m2.with_user(salesman).project_milestone_id = m3.project_milestone_id
+
+    def test_a_manual_milestone_added_once_confirmed_gets_a_project_milestone(self):
+        order = self._confirmed(self.product_task)
+        line = order.order_line
+        line.billing_milestone_ids[2].percent = 40
+        salesman = new_test_user(
+            self.env,
+            "smb_pm_salesman",
+            groups="sales_team.group_sale_salesman_all_leads",
+        )
+        m4, m5 = (
+            self.env["sale.billing.milestone"]
+            .with_user(salesman)
+            .create(
+                [
+                    {
+                        "sale_line_id": line.id,
+                        "name": "M4",
+                        "description": "Training",
+                        "kind": "manual",
+                        "percent": 5,
+                    },
+                    {
+                        "sale_line_id": line.id,
+                        "name": "M5",
+                        "kind": "days",
+                        "percent": 5,
+                    },
+                ]
+            )
+        )
+        self.assertEqual(m4.project_milestone_id.name, "M4 - Training")
+        self.assertEqual(m4.project_milestone_id.project_id, self.project)
+        self.assertEqual(m4.project_milestone_id.sale_line_id, line)
+        self.assertFalse(m5.project_milestone_id)
+        self.assertEqual(len(self.project.milestone_ids.filtered("sale_line_id")), 3)
+
+    def test_odoos_own_milestones_read_their_billing_status(self):
+        """A line without schedule is invoiced by Odoo: its project milestones
+        read Odoo's quantities, not an empty status."""
+        order = self._create_order(project_id=self.project.id)
+        order.action_confirm()
+        line = order.order_line
+        self.assertFalse(line.billing_milestone_ids)
+        milestone = self.env["project.milestone"].create(
+            {
+                "name": "Go-live",
+                "project_id": self.project.id,
+                "sale_line_id": line.id,
+                "quantity_percentage": 1.0,
+            }
+        )
+        unlinked = self.env["project.milestone"].create(
+            {"name": "Internal review", "project_id": self.project.id}
+        )
+        self.assertEqual(milestone.billing_status, "to_process")
+        milestone.is_reached = True
+        self.assertEqual(milestone.billing_status, "billable")
+        self._invoice(order)
+        self.assertEqual(milestone.billing_status, "processed")
+        self.assertFalse(unlinked.billing_status)

@@ -44,6 +44,7 @@ MILESTONE_FIELDS = {
     "release_reason": {"user", "hold"},
     "status": {"derived"},
     "amount": {"derived"},
+    "amount_total": {"derived"},
     "invoice_line_id": {"derived"},
     "invoice_id": {"derived"},
     "invoice_line_ids": {"derived"},

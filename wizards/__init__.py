@@ -5,3 +5,4 @@ from . import sale_billing_milestone_invoice_line
 from . import sale_billing_milestone_hold
 from . import sale_billing_milestone_replan
 from . import account_move_reversal
+from . import sale_make_invoice_advance

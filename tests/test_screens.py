@@ -1,0 +1,108 @@
+# Copyright 2026 Milestone Billing
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""What the screens a user meets first say: Create Invoice, the Cash-in
+Forecast, the order's Billing Schedule tab."""
+
+from lxml import etree
+
+from odoo import Command
+from odoo.tests import Form, tagged
+
+from .common import BillingMilestoneCommon
+
+FORECAST_ACTION = "sale_milestone_billing.sale_billing_milestone_action_forecast"
+
+
+@tagged("post_install", "-at_install")
+class TestCreateInvoiceScreen(BillingMilestoneCommon):
+    def _wizard(self, order, method="percentage"):
+        """Create Invoice as the order's header button opens it: Odoo asks for
+        a down payment when nothing is to be invoiced."""
+        return Form(
+            self.env["sale.advance.payment.inv"].with_context(
+                active_model="sale.order",
+                active_ids=order.ids,
+                default_advance_payment_method=method,
+            )
+        )
+
+    def test_a_scheduled_order_opens_on_a_regular_invoice(self):
+        order, __ = self._confirmed_order(
+            {"kind": "manual", "percent": 40, "description": "Design approved"},
+            {"kind": "date", "date": "2030-12-20", "percent": 60},
+        )
+        self.assertEqual(order.invoice_status, "no")
+        wizard = self._wizard(order)
+        self.assertEqual(wizard.advance_payment_method, "delivered")
+        self.assertEqual(
+            wizard.billing_schedule_info,
+            f"{order.name}, M1 - Design approved: Not reached yet\n"
+            f"{order.name}, M2: Not due until 12/20/2030",
+        )
+
+    def test_the_info_says_what_is_billable_now_and_leaves_out_what_is_billed(self):
+        order, (m1, m2, __) = self._confirmed_order(
+            {"kind": "days", "days": 0, "percent": 30},
+            {"kind": "days", "days": 0, "percent": 30},
+            {"kind": "manual", "percent": 40},
+        )
+        self._invoice_milestones(m1)
+        self.assertTrue(m2.is_billable_now)
+        wizard = self._wizard(order, method="delivered")
+        self.assertEqual(
+            wizard.billing_schedule_info,
+            f"{order.name}, M2: billable now\n{order.name}, M3: Not reached yet",
+        )
+
+    def test_an_order_without_schedule_keeps_odoos_down_payment(self):
+        order = self._create_order(self.product_milestone)
+        order.action_confirm()
+        wizard = self._wizard(order)
+        self.assertEqual(wizard.advance_payment_method, "percentage")
+        self.assertFalse(wizard.billing_schedule_info)
+
+
+@tagged("post_install", "-at_install")
+class TestCashInForecastScreen(BillingMilestoneCommon):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.tax_15 = cls.env["account.tax"].create(
+            {"name": "Sales 15 %", "amount": 15.0, "type_tax_use": "sale"}
+        )
+
+    def test_the_forecast_sums_what_the_customer_pays_taxes_included(self):
+        order = self._create_order(price=10000.0)
+        order.order_line.tax_id = [Command.set(self.tax_15.ids)]
+        m1, m2 = self._add_milestones(
+            order.order_line,
+            {"kind": "days", "days": 0, "percent": 60},
+            {"kind": "days", "days": 30, "percent": 40},
+        )
+        order.action_confirm()
+        self.assertEqual((m2.amount, m2.amount_total), (4000.0, 4600.0))
+        self._invoice_milestones(m1)
+        self.assertEqual(m1.amount_total, m1.invoice_line_id.price_total)
+        self.assertEqual(m1.amount_total, 6900.0)
+
+        view = self.env.ref(FORECAST_ACTION).view_ids[1].view_id
+        arch = self.env["sale.billing.milestone"].get_views([(view.id, "pivot")])
+        measures = [
+            node.get("name")
+            for node in etree.fromstring(arch["views"]["pivot"]["arch"]).iter("field")
+            if node.get("type") == "measure"
+        ]
+        self.assertEqual(measures, ["amount_total", "amount"])
+        totals = self.env["sale.billing.milestone"]._read_group(
+            [("order_id", "=", order.id)], [], ["amount_total:sum", "amount:sum"]
+        )
+        self.assertEqual(totals, [(11500.0, 10000.0)])
+
+    def test_the_taxed_amount_follows_a_new_tax(self):
+        order = self._create_order(price=1000.0)
+        (m1,) = self._add_milestones(
+            order.order_line, {"kind": "manual", "percent": 100}
+        )
+        self.assertEqual(m1.amount_total, 1000.0)
+        order.order_line.tax_id = [Command.set(self.tax_15.ids)]
+        self.assertEqual(m1.amount_total, 1150.0)
