@@ -36,6 +36,9 @@
         "demo/sale_milestone_billing_demo.xml",
     ],
     "assets": {
+        "web.assets_backend": [
+            "sale_milestone_billing/static/src/views/**/*",
+        ],
         "web.assets_tests": [
             "sale_milestone_billing/static/tests/tours/*.js",
         ],

@@ -98,3 +98,17 @@ class TestTours(BillingMilestoneCommon, HttpCase):
         self.assertEqual(milestone.release_reason, "Report received")
         messages = order.message_ids.mapped("body")
         self.assertTrue(any("Waiting for the acceptance report" in m for m in messages))
+
+    def test_processed_milestone_offers_no_delete_in_the_browser(self):
+        order = self._create_order(self.product_scheduled)
+        order.action_confirm()
+        m1, m2, m3 = order.order_line.billing_milestone_ids
+        self._invoice_milestones(m1)
+        self.assertEqual(m1.status, "processed")
+        self.start_tour(
+            f"/odoo/action-sale.action_orders/{order.id}",
+            "sale_milestone_billing_schedule_delete_tour",
+            login="smb_tour_billing",
+        )
+        self.assertEqual(order.order_line.billing_milestone_ids, m1 | m2)
+        self.assertFalse(m3.exists())
