@@ -7,9 +7,11 @@ from psycopg2.errors import SerializationFailure
 
 from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, UserError
+from odoo.tools.float_utils import float_compare
 from odoo.tools.misc import format_date
 
 from ..tools.run_state import billing_run, current_billing_run
+from ..tools.schedule import PERCENT_DIGITS, scheduled_percent
 
 _logger = logging.getLogger(__name__)
 
@@ -70,6 +72,25 @@ class SaleOrder(models.Model):
         help="Share of the milestone lines' untaxed amount invoiced so far, what "
         "Final Reduction credit notes credited included.",
     )
+    billing_overscheduled_message = fields.Char(
+        string="Schedules above 100 %",
+        compute="_compute_billing_schedule_warnings",
+        help="The order lines whose billing schedule, as being edited, covers "
+        "more than their untaxed net amount.",
+    )
+    billing_replan_needed = fields.Boolean(
+        string="Re-plan Needed",
+        compute="_compute_billing_schedule_warnings",
+        help="The net amount of an order line changed after milestones were "
+        "invoiced: its open milestones wait until its schedule is re-planned.",
+    )
+    billing_default_line_id = fields.Many2one(
+        "sale.order.line",
+        string="Default Scheduled Line",
+        compute="_compute_billing_schedule_warnings",
+        help="The order line a milestone added in the Billing Schedule tab gets: "
+        "the order's only line sold based on milestones.",
+    )
     billing_auto_invoice_failed_date = fields.Date(
         string="Automatic Invoicing Failed On",
         copy=False,
@@ -105,6 +126,45 @@ class SaleOrder(models.Model):
             order.has_processed_billing_milestone = bool(milestones._filter_processed())
 
     @api.depends(
+        "billing_milestone_ids.percent",
+        "billing_milestone_ids.fixed_amount",
+        "billing_milestone_ids.sale_line_id",
+        "order_line.price_subtotal",
+        "order_line.billing_replan_needed",
+        "order_line.product_id",
+    )
+    def _compute_billing_schedule_warnings(self):
+        for order in self:
+            # The milestones as the form holds them: rows added or changed in
+            # the Billing Schedule tab count before they are saved.
+            entries = defaultdict(list)
+            for milestone in order.billing_milestone_ids:
+                if not milestone.reopened_from_id:
+                    entries[milestone.sale_line_id].append(
+                        milestone._get_schedule_entry()
+                    )
+            over = []
+            for line, line_entries in entries.items():
+                percent = scheduled_percent(line.price_subtotal, line_entries)
+                if float_compare(percent, 100.0, precision_digits=PERCENT_DIGITS) > 0:
+                    over.append(
+                        self.env._(
+                            "%(line)s: %(percent)s %%",
+                            line=(line.name or "").split("\n")[0],
+                            percent=f"{round(percent, 2):g}",
+                        )
+                    )
+            order.billing_overscheduled_message = ", ".join(over)
+            order.billing_replan_needed = any(
+                order.order_line.mapped("billing_replan_needed")
+            )
+            scheduled = order.order_line.filtered("is_billing_milestone_line")
+            order.billing_default_line_id = (
+                scheduled._origin if len(scheduled) == 1 else False
+            )
+
+    @api.depends(
+        "billing_milestone_ids.amount",
         "order_line.billing_scheduled_amount",
         "order_line.billing_invoiced_amount",
         "order_line.billing_credited_amount",
@@ -128,6 +188,10 @@ class SaleOrder(models.Model):
                     "billing_billable_amount",
                 )
             }
+            # The tab's rows as the form holds them, unsaved ones included.
+            totals["billing_scheduled_amount"] = sum(
+                order.billing_milestone_ids.mapped("amount")
+            )
             order.update(totals)
             net = sum(lines.mapped("price_subtotal"))
             settled = (

@@ -117,6 +117,17 @@ class SaleOrderLine(models.Model):
                 product.type == "service" and product.service_type == "milestones"
             )
 
+    @api.depends_context("billing_line_short_name")
+    def _compute_display_name(self):
+        if not self.env.context.get("billing_line_short_name"):
+            return super()._compute_display_name()
+        # In its order's Billing Schedule tab a line needs no order name.
+        for line in self:
+            line.display_name = (line.name or "").split("\n")[0] or (
+                line.product_id.display_name
+            )
+        return None
+
     @api.depends("product_id")
     def _compute_billing_milestone_ids(self):
         for line in self:

@@ -106,3 +106,54 @@ class TestCashInForecastScreen(BillingMilestoneCommon):
         self.assertEqual(m1.amount_total, 1000.0)
         order.order_line.tax_id = [Command.set(self.tax_15.ids)]
         self.assertEqual(m1.amount_total, 1150.0)
+
+
+@tagged("post_install", "-at_install")
+class TestBillingScheduleTab(BillingMilestoneCommon):
+    """The order's Billing Schedule tab, as the form holds it before saving."""
+
+    def test_a_new_row_gets_the_line_and_counts_in_the_header_before_saving(self):
+        order = self._create_order(self.product_scheduled)
+        line = order.order_line
+        order_form = Form(order)
+        self.assertEqual(order_form.billing_scheduled_amount, 1000.0)
+        self.assertFalse(order_form.billing_overscheduled_message)
+        with order_form.billing_milestone_ids.new() as milestone:
+            self.assertEqual(milestone.sale_line_id, line)
+            milestone.name = "M4"
+            milestone.fixed_amount = 100
+        self.assertEqual(order_form.billing_scheduled_amount, 1100.0)
+        self.assertEqual(
+            order_form.billing_overscheduled_message, "Website (scheduled): 110 %"
+        )
+
+    def test_two_scheduled_lines_give_a_new_row_no_line(self):
+        order = self._create_order(self.product_scheduled)
+        order.order_line = [Command.create({"product_id": self.product_scheduled.id})]
+        self.assertFalse(order.billing_default_line_id)
+        order.order_line[1].unlink()
+        self.assertEqual(order.billing_default_line_id, order.order_line)
+
+    def test_the_line_column_reads_the_line_without_the_order_name(self):
+        order = self._create_order(self.product_scheduled)
+        line = order.order_line
+        self.assertTrue(line.display_name.startswith(f"{order.name} - "))
+        short = line.with_context(billing_line_short_name=True)
+        self.assertEqual(short.display_name, "Website (scheduled)")
+
+    def test_the_tab_says_when_a_line_needs_a_re_plan(self):
+        order = self._create_order(self.product_scheduled)
+        order.action_confirm()
+        m1 = order.order_line.billing_milestone_ids[0]
+        self._invoice_milestones(m1)
+        self.assertFalse(order.billing_replan_needed)
+        order.order_line.price_unit = 1200
+        self.assertTrue(order.billing_replan_needed)
+
+    def test_a_schedule_shows_on_one_page(self):
+        view = self.env.ref(
+            "sale_milestone_billing.sale_billing_milestone_view_list_schedule"
+        )
+        arch = etree.fromstring(view.arch)
+        self.assertGreaterEqual(int(arch.get("limit")), 1000)
+        self.assertEqual(arch.xpath("//field")[0].get("widget"), "handle")
