@@ -1,8 +1,13 @@
 # Copyright 2026 Milestone Billing
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-from odoo import Command
+from datetime import date, timedelta
+
+from freezegun import freeze_time
+
+from odoo import Command, fields
 from odoo.exceptions import UserError
 from odoo.tests import Form, tagged
+from odoo.tools.misc import format_date
 
 from .common import LedgerCase
 
@@ -66,6 +71,55 @@ class TestDisplay(LedgerCase):
                 "When Go-live is reached, or 60 days after signature at the latest",
             ],
         )
+
+    def test_customer_reads_a_date_once(self):
+        order = self._create_order()
+        on_date, latest = self._add_milestones(
+            order.order_line,
+            {"kind": "date", "date": "2026-12-20", "percent": 50},
+            {
+                "kind": "manual",
+                "percent": 50,
+                "description": "Go-live",
+                "latest_kind": "date",
+                "latest_date": "2027-01-15",
+            },
+        )
+        self.assertEqual(on_date.customer_trigger, "On 12/20/2026")
+        self.assertEqual(on_date._get_customer_trigger_date(), date(2026, 12, 20))
+        self.assertEqual(latest._get_customer_trigger_date(), date(2027, 1, 15))
+        # Reached before its latest date, it is billable on another day.
+        latest.write({"is_reached": True, "reached_date": "2026-11-02"})
+        self.assertNotEqual(latest.billable_date, latest._get_customer_trigger_date())
+
+    def test_customer_reads_a_deemed_acceptance_as_done(self):
+        order = self._create_order()
+        (milestone,) = self._add_milestones(
+            order.order_line,
+            {
+                "kind": "manual",
+                "percent": 100,
+                "description": "Go-live",
+                "requires_acceptance": True,
+                "acceptance_days": 5,
+            },
+        )
+        order.action_confirm()
+        milestone.action_reach()
+        self.assertEqual(
+            milestone.customer_trigger, "When Go-live is reached and you accept it"
+        )
+        deemed_on = fields.Date.today() + timedelta(days=5)
+        with freeze_time(deemed_on):
+            self.env["sale.billing.milestone"]._apply_deemed_acceptance()
+        self.assertTrue(milestone.acceptance_deemed)
+        self.assertEqual(
+            milestone.customer_trigger,
+            "Go-live was reached and deemed accepted on %s, as no answer came in "
+            "time" % format_date(self.env, deemed_on),
+        )
+        self.assertEqual(milestone._get_customer_trigger_date(), deemed_on)
+        self.assertEqual(milestone.billable_date, deemed_on)
 
     def test_scheduled_percent_warns_before_saving(self):
         order = self._create_order()
