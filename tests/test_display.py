@@ -1,5 +1,6 @@
 # Copyright 2026 Milestone Billing
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+import re
 from datetime import date, timedelta
 
 from freezegun import freeze_time
@@ -121,6 +122,37 @@ class TestDisplay(LedgerCase):
         self.assertEqual(milestone._get_customer_trigger_date(), deemed_on)
         self.assertEqual(milestone.billable_date, deemed_on)
 
+    def test_milestones_are_named_in_schedule_order(self):
+        order = self._create_order()
+        self.env["sale.billing.milestone"].create(
+            [
+                {
+                    "sale_line_id": order.order_line.id,
+                    "name": name,
+                    "sequence": sequence,
+                    "kind": "days",
+                    "percent": 25,
+                }
+                for name, sequence in (("M1", 1), ("M4", 4), ("M2", 2), ("M3", 3))
+            ]
+        )
+        order.action_confirm()
+        milestones = order.billing_milestone_ids
+        self._invoice(order)
+        # As a user selects them in a list sorted otherwise, say by creation.
+        by_creation = milestones.browse(sorted(milestones.ids))
+        self.assertEqual(by_creation.mapped("name"), ["M1", "M4", "M2", "M3"])
+        with self.assertRaisesRule(
+            UserError, r"^Milestone M1, M2, M3, M4 is already processed"
+        ):
+            by_creation.unlink()
+        with self.assertRaisesRule(
+            UserError,
+            r"^Milestone M1, M2, M3, M4 is already processed: it cannot be put on "
+            r"hold",
+        ):
+            by_creation._put_on_hold("Customer dispute")
+
     def test_scheduled_percent_warns_before_saving(self):
         order = self._create_order()
         line = order.order_line
@@ -209,3 +241,17 @@ class TestDisplay(LedgerCase):
         self.assertEqual(
             order.billing_milestone_ids.mapped("amount"), [300.0, 400.0, 300.0]
         )
+
+    def test_deleting_a_reopened_part_says_why_it_is_refused(self):
+        order, m1, __, invoice = self._billed_m1()
+        credit_note = self._credit(invoice, 100, intent="rebill")
+        part = m1.reopened_ids
+        with self.assertRaisesRule(
+            UserError,
+            r"^Milestone M1 cannot be deleted: it is an amount that %s put back on "
+            r"the schedule to be billed again \(a Bill Again Later credit note, or "
+            r"an invoice line billing less than planned\)\. To remove it, reset the "
+            r"credit note to draft or correct the invoice line\.$"
+            % re.escape(credit_note.name),
+        ):
+            part.unlink()
