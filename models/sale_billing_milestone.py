@@ -339,6 +339,8 @@ class SaleBillingMilestone(models.Model):
         "name",
         "description",
         "requires_acceptance",
+        "acceptance_deemed",
+        "accepted_date",
     )
     def _compute_customer_wording(self):
         for milestone in self:
@@ -490,6 +492,13 @@ class SaleBillingMilestone(models.Model):
         milestone = self.description or self.name
         days = self.latest_days
         date = format_date(self.env, self.latest_date)
+        if self.requires_acceptance and self.acceptance_deemed:
+            return self.env._(
+                "%(milestone)s was reached and deemed accepted on %(date)s, as "
+                "no answer came in time",
+                milestone=milestone,
+                date=format_date(self.env, self.accepted_date),
+            )
         if self.requires_acceptance and self.latest_kind == "days":
             return self.env._(
                 "When %(milestone)s is reached and you accept it, or %(days)s days "
@@ -522,6 +531,19 @@ class SaleBillingMilestone(models.Model):
                 date=date,
             )
         return self.env._("When %(milestone)s is reached", milestone=milestone)
+
+    def _get_customer_trigger_date(self):
+        """The date the customer's words already say, so that it is not shown
+        twice: a Date milestone's, a deemed acceptance's, an "at the latest"
+        date's."""
+        self.ensure_one()
+        if self.kind == "date":
+            return self.date
+        if self.kind != "manual":
+            return False
+        if self.requires_acceptance and self.acceptance_deemed:
+            return self.accepted_date
+        return self.latest_kind == "date" and self.latest_date
 
     def _get_schedule_entry(self, reopened_amount=0.0):
         """The milestone in its line's plan. A processed one holds what its

@@ -78,7 +78,7 @@ class SaleBillingMilestone(models.Model):
         if not self:
             return
         user = self.env.user
-        names = ", ".join(self.mapped("display_name"))
+        names = ", ".join(self._sorted_by_schedule().mapped("display_name"))
         if not self.env.su and not (
             user.has_group("sales_team.group_sale_manager")
             or user.has_group("account.group_account_manager")
@@ -112,7 +112,9 @@ class SaleBillingMilestone(models.Model):
                 self.env._(
                     "Milestone %(milestones)s is already processed: it cannot be "
                     "put on hold.",
-                    milestones=", ".join(processed.mapped("display_name")),
+                    milestones=", ".join(
+                        processed._sorted_by_schedule().mapped("display_name")
+                    ),
                 )
             )
 
@@ -120,7 +122,9 @@ class SaleBillingMilestone(models.Model):
         """Tell each order's chatter the hold or release ``vals`` wrote."""
         for order in self.order_id:
             names = ", ".join(
-                self.filtered(lambda m, o=order: m.order_id == o).mapped("display_name")
+                self.filtered(lambda m, o=order: m.order_id == o)
+                ._sorted_by_schedule()
+                .mapped("display_name")
             )
             if vals["on_hold"]:
                 body = self.env._(

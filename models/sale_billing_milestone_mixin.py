@@ -131,7 +131,12 @@ class SaleBillingMilestoneMixin(models.AbstractModel):
 
     def _milestone_labels(self):
         """How a rule's message names the milestones, in one list."""
-        return ", ".join(milestone._milestone_label() for milestone in self)
+        return ", ".join(m._milestone_label() for m in self._sorted_by_schedule())
+
+    def _sorted_by_schedule(self):
+        """The milestones in schedule order, new ones included, as a message
+        lists them."""
+        return self.sorted(lambda m: (m.sequence, m._origin.id or 0))
 
     @api.constrains("kind", "fixed_amount", "percent")
     def _check_amount_or_percent(self):

@@ -114,23 +114,36 @@ class SaleBillingMilestone(models.Model):
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_reopened(self):
-        kept = self.filtered(
+        parts = self.filtered(
             lambda m: (
-                m.reopened_ids
-                or (
-                    m.reopened_by_line_id
-                    and m.reopened_by_line_id
-                    in m.reopened_from_id._get_reopening_lines()
-                )
+                m.reopened_by_line_id
+                and m.reopened_by_line_id in m.reopened_from_id._get_reopening_lines()
             )
         )
-        if kept:
+        if parts:
             raise UserError(
                 self.env._(
-                    "Milestone %(milestones)s is part of what the invoices put back "
-                    "on the schedule: reset the credit note to draft, or change the "
-                    "invoice line, instead of deleting it.",
-                    milestones=kept._milestone_labels(),
+                    "Milestone %(milestones)s cannot be deleted: it is an amount that "
+                    "%(moves)s put back on the schedule to be billed again (a Bill "
+                    "Again Later credit note, or an invoice line billing less than "
+                    "planned). To remove it, reset the credit note to draft or "
+                    "correct the invoice line.",
+                    milestones=parts._milestone_labels(),
+                    moves=", ".join(
+                        move._get_billing_label()
+                        for move in parts.reopened_by_line_id.move_id
+                    ),
+                )
+            )
+        originals = self.filtered("reopened_ids")
+        if originals:
+            raise UserError(
+                self.env._(
+                    "Milestone %(milestones)s cannot be deleted: a credit note, or an "
+                    "invoice line billing less than planned, put part of its amount "
+                    "back on the schedule as a milestone of its own. To delete it, "
+                    "first reset the credit note to draft or correct the invoice line.",
+                    milestones=originals._milestone_labels(),
                 )
             )
 

@@ -321,7 +321,7 @@ class SaleOrder(models.Model):
             "Billing milestone %(milestones)s of %(orders)s cannot be invoiced as of "
             "%(date)s: it is not billable on that date, or it changed since it was "
             "listed. Open Invoice Milestones again.",
-            milestones=", ".join(missed.mapped("display_name")),
+            milestones=", ".join(missed._sorted_by_schedule().mapped("display_name")),
             orders=", ".join(missed.order_id.mapped("name")),
             date=format_date(self.env, as_of),
         )

@@ -1,8 +1,14 @@
 # Copyright 2026 Milestone Billing
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-from odoo import Command
+import re
+from datetime import date, timedelta
+
+from freezegun import freeze_time
+
+from odoo import Command, fields
 from odoo.exceptions import UserError
 from odoo.tests import Form, tagged
+from odoo.tools.misc import format_date
 
 from .common import LedgerCase
 
@@ -66,6 +72,86 @@ class TestDisplay(LedgerCase):
                 "When Go-live is reached, or 60 days after signature at the latest",
             ],
         )
+
+    def test_customer_reads_a_date_once(self):
+        order = self._create_order()
+        on_date, latest = self._add_milestones(
+            order.order_line,
+            {"kind": "date", "date": "2026-12-20", "percent": 50},
+            {
+                "kind": "manual",
+                "percent": 50,
+                "description": "Go-live",
+                "latest_kind": "date",
+                "latest_date": "2027-01-15",
+            },
+        )
+        self.assertEqual(on_date.customer_trigger, "On 12/20/2026")
+        self.assertEqual(on_date._get_customer_trigger_date(), date(2026, 12, 20))
+        self.assertEqual(latest._get_customer_trigger_date(), date(2027, 1, 15))
+        # Reached before its latest date, it is billable on another day.
+        latest.write({"is_reached": True, "reached_date": "2026-11-02"})
+        self.assertNotEqual(latest.billable_date, latest._get_customer_trigger_date())
+
+    def test_customer_reads_a_deemed_acceptance_as_done(self):
+        order = self._create_order()
+        (milestone,) = self._add_milestones(
+            order.order_line,
+            {
+                "kind": "manual",
+                "percent": 100,
+                "description": "Go-live",
+                "requires_acceptance": True,
+                "acceptance_days": 5,
+            },
+        )
+        order.action_confirm()
+        milestone.action_reach()
+        self.assertEqual(
+            milestone.customer_trigger, "When Go-live is reached and you accept it"
+        )
+        deemed_on = fields.Date.today() + timedelta(days=5)
+        with freeze_time(deemed_on):
+            self.env["sale.billing.milestone"]._apply_deemed_acceptance()
+        self.assertTrue(milestone.acceptance_deemed)
+        self.assertEqual(
+            milestone.customer_trigger,
+            "Go-live was reached and deemed accepted on %s, as no answer came in "
+            "time" % format_date(self.env, deemed_on),
+        )
+        self.assertEqual(milestone._get_customer_trigger_date(), deemed_on)
+        self.assertEqual(milestone.billable_date, deemed_on)
+
+    def test_milestones_are_named_in_schedule_order(self):
+        order = self._create_order()
+        self.env["sale.billing.milestone"].create(
+            [
+                {
+                    "sale_line_id": order.order_line.id,
+                    "name": name,
+                    "sequence": sequence,
+                    "kind": "days",
+                    "percent": 25,
+                }
+                for name, sequence in (("M1", 1), ("M4", 4), ("M2", 2), ("M3", 3))
+            ]
+        )
+        order.action_confirm()
+        milestones = order.billing_milestone_ids
+        self._invoice(order)
+        # As a user selects them in a list sorted otherwise, say by creation.
+        by_creation = milestones.browse(sorted(milestones.ids))
+        self.assertEqual(by_creation.mapped("name"), ["M1", "M4", "M2", "M3"])
+        with self.assertRaisesRule(
+            UserError, r"^Milestone M1, M2, M3, M4 is already processed"
+        ):
+            by_creation.unlink()
+        with self.assertRaisesRule(
+            UserError,
+            r"^Milestone M1, M2, M3, M4 is already processed: it cannot be put on "
+            r"hold",
+        ):
+            by_creation._put_on_hold("Customer dispute")
 
     def test_scheduled_percent_warns_before_saving(self):
         order = self._create_order()
@@ -155,3 +241,17 @@ class TestDisplay(LedgerCase):
         self.assertEqual(
             order.billing_milestone_ids.mapped("amount"), [300.0, 400.0, 300.0]
         )
+
+    def test_deleting_a_reopened_part_says_why_it_is_refused(self):
+        order, m1, __, invoice = self._billed_m1()
+        credit_note = self._credit(invoice, 100, intent="rebill")
+        part = m1.reopened_ids
+        with self.assertRaisesRule(
+            UserError,
+            r"^Milestone M1 cannot be deleted: it is an amount that %s put back on "
+            r"the schedule to be billed again \(a Bill Again Later credit note, or "
+            r"an invoice line billing less than planned\)\. To remove it, reset the "
+            r"credit note to draft or correct the invoice line\.$"
+            % re.escape(credit_note.name),
+        ):
+            part.unlink()

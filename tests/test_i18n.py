@@ -1,9 +1,16 @@
 # Copyright 2026 Milestone Billing
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+import re
+from datetime import timedelta
+
+from freezegun import freeze_time
+from lxml import etree
+
+from odoo import fields
 from odoo.exceptions import UserError, ValidationError
 from odoo.tests import new_test_user, tagged
 
-from .common import BillingMilestoneCommon
+from .common import LedgerCase
 
 EXPECTED = {
     "fr_FR": ("À traiter", "À venir", "doit être supérieur à 0"),
@@ -30,13 +37,52 @@ EXPECTED_CREDIT = {
         "Reducción definitiva",
         "Volver a facturar más tarde",
         "Abonado",
-        r"Exigible no se puede escribir\. Estos valores se derivan del calendario",
+        r"Exigible no se puede escribir\. Estos valores se derivan del plan",
     ),
 }
 
+# The words of the screens, the portal and the PDF that read the same in a
+# language as in English.
+SAME_WORDS = {
+    "fr_FR": {"Action", "Date", "Description", "ID", "Signature", "Total", "Total %"},
+    "de_DE": {"ID", "Status"},
+    "es_ES": {"Error", "ID", "Manual", "No", "Total", "Total %"},
+}
+
+# The Billing Schedule tab's Percent column, the milestone form's section of
+# its hold and release, and the refusal to delete a re-opened part.
+EXPECTED_WORDS = {
+    "fr_FR": (
+        "Pourcentage (%)",
+        "Mise en attente et libération",
+        r"^Le jalon M1 ne peut pas être supprimé : c'est un montant que %s a remis",
+    ),
+    "de_DE": (
+        "Prozentsatz (%)",
+        "Zurückhaltung und Freigabe",
+        r"^Meilenstein M1 kann nicht gelöscht werden: Er ist ein Betrag, den %s",
+    ),
+    "es_ES": (
+        "Porcentaje (%)",
+        "Retención y liberación",
+        r"^El hito M1 no se puede eliminar: es un importe que %s devolvió al plan",
+    ),
+}
+
+# A deemed acceptance, as the customer reads it.
+EXPECTED_DEEMED = {
+    "fr_FR": "Go-live a été atteint et réputé accepté le",
+    "de_DE": "Go-live wurde erreicht und am",
+    "es_ES": "Go-live se alcanzó y se consideró aceptado el",
+}
+
+LIST_SCHEDULE = "sale_milestone_billing.sale_billing_milestone_view_list_schedule"
+FORM = "sale_milestone_billing.sale_billing_milestone_view_form"
+PORTAL = "sale_milestone_billing.sale_order_portal_content"
+
 
 @tagged("post_install", "-at_install")
-class TestTranslations(BillingMilestoneCommon):
+class TestTranslations(LedgerCase):
     """French, German and Spanish: labels, customer words and rule messages."""
 
     @classmethod
@@ -98,3 +144,107 @@ class TestTranslations(BillingMilestoneCommon):
                 with self.assertRaisesRule(UserError, guard):
                     milestone.with_env(env).with_user(salesman).is_due = True
                 self.assertFalse(milestone.is_due)
+
+    def _arch(self, xmlid, view_type, lang):
+        Milestone = self.env["sale.billing.milestone"].with_context(lang=lang)
+        views = Milestone.get_views([(self.env.ref(xmlid).id, view_type)])
+        return etree.fromstring(views["views"][view_type]["arch"])
+
+    def test_every_view_term_is_translated(self):
+        views = self.env["ir.ui.view"].search(
+            [("model_data_id.module", "=", "sale_milestone_billing")]
+        )
+        self.assertIn(self.env.ref(LIST_SCHEDULE), views)
+        for view in views:
+            translations, __ = view.get_field_translations("arch_db", list(EXPECTED))
+            missing = [
+                (term["lang"], term["source"])
+                for term in translations
+                if not term["value"]
+                and any(char.isalpha() for char in term["source"])
+                and term["source"] not in SAME_WORDS[term["lang"]]
+            ]
+            with self.subTest(view=view.xml_id):
+                self.assertFalse(missing)
+
+    def test_each_language_reads_the_schedule_tab_and_the_hold_section(self):
+        order, m1, __, invoice = self._billed_m1()
+        credit_note = self._credit(invoice, 100, intent="rebill")
+        for code, (percent, hold, refusal) in EXPECTED_WORDS.items():
+            with self.subTest(lang=code):
+                [column] = self._arch(LIST_SCHEDULE, "list", code).xpath(
+                    "//field[@name='percent']"
+                )
+                self.assertEqual(column.get("string"), percent)
+                [group] = self._arch(FORM, "form", code).xpath("//group[@name='hold']")
+                self.assertEqual(group.get("string"), hold)
+                env = self.env(context=dict(self.env.context, lang=code))
+                status = dict(
+                    env["sale.billing.milestone"]
+                    ._fields["status"]
+                    ._description_selection(env)
+                )["hold"]
+                self.assertNotEqual(group.get("string"), status)
+                with self.assertRaisesRule(
+                    UserError, refusal % re.escape(credit_note.name)
+                ):
+                    m1.reopened_ids.with_env(env).unlink()
+
+    def test_spanish_says_plan_for_the_billing_schedule(self):
+        env = self.env(context=dict(self.env.context, lang="es_ES"))
+        line_fields = env["sale.order.line"]._fields
+        self.assertEqual(
+            line_fields["billing_milestone_ids"]._description_string(env),
+            "Plan de facturación",
+        )
+        self.assertEqual(
+            line_fields["billing_schedule_summary"]._description_string(env), "Plan"
+        )
+        translations, __ = self.env.ref(PORTAL).get_field_translations(
+            "arch_db", ["es_ES"]
+        )
+        self.assertIn(
+            {
+                "lang": "es_ES",
+                "source": "Billing Schedule",
+                "value": "Plan de facturación",
+            },
+            translations,
+        )
+        field_ids = (
+            self.env["ir.model.data"]
+            .search(
+                [
+                    ("module", "=", "sale_milestone_billing"),
+                    ("model", "=", "ir.model.fields"),
+                ]
+            )
+            .mapped("res_id")
+        )
+        descriptions = (
+            env["ir.model.fields"].browse(field_ids).mapped("field_description")
+        )
+        self.assertFalse([d for d in descriptions if "alendario" in d])
+
+    def test_each_language_reads_a_deemed_acceptance_as_done(self):
+        order = self._create_order()
+        (milestone,) = self._add_milestones(
+            order.order_line,
+            {
+                "kind": "manual",
+                "percent": 100,
+                "description": "Go-live",
+                "requires_acceptance": True,
+                "acceptance_days": 5,
+            },
+        )
+        order.action_confirm()
+        milestone.action_reach()
+        with freeze_time(fields.Date.today() + timedelta(days=5)):
+            self.env["sale.billing.milestone"]._apply_deemed_acceptance()
+        for code, deemed in EXPECTED_DEEMED.items():
+            with self.subTest(lang=code):
+                env = self.env(context=dict(self.env.context, lang=code))
+                self.assertTrue(
+                    milestone.with_env(env)._get_customer_trigger().startswith(deemed)
+                )

@@ -65,12 +65,12 @@ class TestReportsPortal(BillingMilestoneCommon):
         self.assertEqual(
             self._render_order_pdf(quotation),
             [
-                ["M1", "Kick-off", "At signature", "30.00 %", "$ 300.00", ""],
+                ["M1", "Kick-off", "At signature", "30 %", "$ 300.00", ""],
                 [
                     "M2",
                     "Design approved",
                     "When Design approved is reached",
-                    "40.00 %",
+                    "40 %",
                     "$ 400.00",
                     "",
                 ],
@@ -78,7 +78,7 @@ class TestReportsPortal(BillingMilestoneCommon):
                     "M3",
                     "Go-live",
                     "90 days after signature",
-                    "30.00 %",
+                    "30 %",
                     "$ 300.00",
                     "",
                 ],
@@ -114,8 +114,47 @@ class TestReportsPortal(BillingMilestoneCommon):
         self.assertEqual(rows[0][3:5], ["81.02 %", "$ 1,000.25"])
         self.assertEqual(
             rows[1][1:5],
-            ["Handover", "When Handover is reached", "10.00 %", "$ 123.45"],
+            ["Handover", "When Handover is reached", "10 %", "$ 123.45"],
         )
+
+    def test_order_pdf_prints_a_date_once(self):
+        order = self._create_order(contract_date="2025-06-01")
+        self._add_milestones(
+            order.order_line,
+            {"kind": "date", "date": "2025-09-01", "percent": 50},
+            {
+                "kind": "manual",
+                "percent": 50,
+                "description": "Handover",
+                "latest_kind": "date",
+                "latest_date": "2025-10-01",
+            },
+        )
+        rows = self._render_order_pdf(order)
+        self.assertEqual(
+            [row[2] for row in rows],
+            [
+                "On %s" % format_date(self.env, date(2025, 9, 1)),
+                "When Handover is reached, or on %s at the latest"
+                % format_date(self.env, date(2025, 10, 1)),
+            ],
+        )
+
+    def test_order_pdf_prints_shares_without_useless_decimals(self):
+        order = self._create_order()
+        self._add_milestones(
+            order.order_line,
+            {"kind": "days", "days": 0, "percent": 12.5},
+            {"kind": "days", "days": 30, "percent": 87.5},
+        )
+        content, __ = self.env["ir.actions.report"]._render_qweb_html(
+            "sale.action_report_saleorder", order.ids
+        )
+        cells = html.fromstring(content).xpath(
+            "//div[@id='billing_schedule']//td[@name='td_share']"
+            "/span[contains(@class, 'text-nowrap')]"
+        )
+        self.assertEqual([cell_text(cell) for cell in cells], ["12.5 %", "87.5 %"])
 
     def test_order_pdf_without_schedule_has_no_billing_schedule(self):
         order = self._create_order(self.product_ordinary, price=100.0)
@@ -246,7 +285,7 @@ class TestBillingSchedulePortal(BillingMilestoneCommon, HttpCase):
                     "M1",
                     "Kick-off",
                     "At signature (%s)" % format_date(self.env, contract_date),
-                    "30.00 %",
+                    "30 %",
                     "$ 300.00",
                     "Invoiced",
                 ],
@@ -254,7 +293,7 @@ class TestBillingSchedulePortal(BillingMilestoneCommon, HttpCase):
                     "M2",
                     "Design approved",
                     "When Design approved is reached",
-                    "40.00 %",
+                    "40 %",
                     "$ 400.00",
                     "Upcoming",
                 ],
@@ -263,7 +302,7 @@ class TestBillingSchedulePortal(BillingMilestoneCommon, HttpCase):
                     "Go-live",
                     "90 days after signature (%s)"
                     % format_date(self.env, contract_date + timedelta(days=90)),
-                    "30.00 %",
+                    "30 %",
                     "$ 300.00",
                     "Upcoming",
                 ],
@@ -312,3 +351,57 @@ class TestBillingSchedulePortal(BillingMilestoneCommon, HttpCase):
         milestones = self.env["sale.billing.milestone"].with_user(self.portal_user)
         with self.assertRaises(AccessError):
             milestones.search([("order_id", "=", self.order_a.id)])
+
+    def test_customer_reads_each_date_once_and_shares_on_one_line(self):
+        order = self._create_order(contract_date="2025-06-01")
+        self._add_milestones(
+            order.order_line,
+            {"kind": "date", "date": "2026-12-20", "percent": 30},
+            {"kind": "days", "days": 10, "percent": 70},
+        )
+        order.action_confirm()
+        self.authenticate(self.portal_user.login, self.portal_password)
+        page = self._page(order).content
+        rows = schedule_rows(page, "//section[@id='billing_schedule']")
+        self.assertEqual(
+            [row[2:4] for row in rows],
+            [
+                ["On %s" % format_date(self.env, date(2026, 12, 20)), "30 %"],
+                [
+                    "10 days after signature (%s)"
+                    % format_date(self.env, date(2025, 6, 11)),
+                    "70 %",
+                ],
+            ],
+        )
+        shares = html.fromstring(page).xpath(
+            "//section[@id='billing_schedule']//tr[@data-milestone-id]/td[4]/span"
+        )
+        self.assertEqual([share.get("class") for share in shares], ["text-nowrap"] * 2)
+
+    def test_customer_reads_a_deemed_acceptance_as_done(self):
+        order = self._create_order()
+        (milestone,) = self._add_milestones(
+            order.order_line,
+            {
+                "kind": "manual",
+                "percent": 100,
+                "description": "Go-live",
+                "requires_acceptance": True,
+                "acceptance_days": 5,
+            },
+        )
+        order.action_confirm()
+        milestone.action_reach()
+        deemed_on = fields.Date.today() + timedelta(days=5)
+        with freeze_time(deemed_on):
+            self.env["sale.billing.milestone"]._apply_deemed_acceptance()
+        self.authenticate(self.portal_user.login, self.portal_password)
+        rows = schedule_rows(
+            self._page(order).content, "//section[@id='billing_schedule']"
+        )
+        self.assertEqual(
+            rows[0][2],
+            "Go-live was reached and deemed accepted on %s, as no answer came in time"
+            % format_date(self.env, deemed_on),
+        )
