@@ -11,7 +11,7 @@ from odoo.tools.float_utils import float_compare
 from odoo.tools.misc import format_date
 
 from ..tools.run_state import billing_run, current_billing_run
-from ..tools.schedule import PERCENT_DIGITS, scheduled_percent
+from ..tools.schedule import PERCENT_DIGITS, format_percent, scheduled_percent
 
 _logger = logging.getLogger(__name__)
 
@@ -147,14 +147,16 @@ class SaleOrder(models.Model):
             for line, line_entries in entries.items():
                 percent = scheduled_percent(line.price_subtotal, line_entries)
                 if float_compare(percent, 100.0, precision_digits=PERCENT_DIGITS) > 0:
-                    over.append(
-                        self.env._(
-                            "%(line)s: %(percent)s %%",
-                            line=(line.name or "").split("\n")[0],
-                            percent=f"{round(percent, 2):g}",
-                        )
-                    )
-            order.billing_overscheduled_message = ", ".join(over)
+                    over.append((line, percent))
+            order.billing_overscheduled_message = " ".join(
+                self.env._(
+                    "The schedule of %(line)s covers %(percent)s %% of the line's "
+                    "untaxed net amount: lower a percent or an amount before saving.",
+                    line=(line.name or "").split("\n")[0],
+                    percent=format_percent(percent),
+                )
+                for line, percent in over
+            )
             order.billing_replan_needed = any(
                 order.order_line.mapped("billing_replan_needed")
             )

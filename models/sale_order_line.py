@@ -7,7 +7,12 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.tools.float_utils import float_compare
 from odoo.tools.misc import format_amount
 
-from ..tools.schedule import PERCENT_DIGITS, schedule_amounts, scheduled_percent
+from ..tools.schedule import (
+    PERCENT_DIGITS,
+    format_percent,
+    schedule_amounts,
+    scheduled_percent,
+)
 
 
 class SaleOrderLine(models.Model):
@@ -353,7 +358,7 @@ class SaleOrderLine(models.Model):
 
     def _get_billing_share_label(self, milestone):
         if milestone.percent:
-            return f"{round(milestone.percent, 2):g} %"
+            return f"{format_percent(milestone.percent)} %"
         return format_amount(self.env, milestone.fixed_amount, self.currency_id)
 
     def _compute_billing_totals_from_invoices(self):

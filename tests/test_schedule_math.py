@@ -16,6 +16,7 @@ from ..tools.schedule import (
     billable_date,
     billing_block,
     exact_quantity_price,
+    format_percent,
     latest_date,
     milestone_status,
     offset_date,
@@ -73,6 +74,12 @@ class TestScheduleMath(TestCase):
         self.assertEqual(offset_date(date(2026, 1, 1), 10), date(2026, 1, 11))
         self.assertIsNone(offset_date(None, 10))
         self.assertIsNone(offset_date(date(2026, 1, 1), 0))
+
+    def test_a_percent_reads_without_useless_decimals(self):
+        self.assertEqual(format_percent(30.0), "30")
+        self.assertEqual(format_percent(12.5), "12.5")
+        self.assertEqual(format_percent(33.3333), "33.33")
+        self.assertEqual(format_percent(110.0), "110")
 
     def test_status_is_processed_while_billed_whatever_the_hold(self):
         self.assertEqual(milestone_status(True, False), "processed")

@@ -124,7 +124,9 @@ class TestBillingScheduleTab(BillingMilestoneCommon):
             milestone.fixed_amount = 100
         self.assertEqual(order_form.billing_scheduled_amount, 1100.0)
         self.assertEqual(
-            order_form.billing_overscheduled_message, "Website (scheduled): 110 %"
+            order_form.billing_overscheduled_message,
+            "The schedule of Website (scheduled) covers 110 % of the line's untaxed "
+            "net amount: lower a percent or an amount before saving.",
         )
 
     def test_two_scheduled_lines_give_a_new_row_no_line(self):

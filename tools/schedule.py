@@ -58,6 +58,12 @@ def scheduled_percent(net, entries):
     return percent + (fixed * 100.0 / net if net else 0.0)
 
 
+def format_percent(percent):
+    """``percent`` as a schedule reads it: at most two decimals, none useless
+    (30, 12.5, 33.33)."""
+    return f"{round(percent, 2):g}"
+
+
 def schedule_amounts(net, entries, rounding):
     """Amount of each entry, rounded to ``rounding``.
 
