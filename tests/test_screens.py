@@ -26,6 +26,11 @@ class TestCreateInvoiceScreen(BillingMilestoneCommon):
             )
         )
 
+    @staticmethod
+    def _items(wizard):
+        html = etree.fromstring(str(wizard.billing_schedule_info))
+        return [item.text for item in html.iter("li")]
+
     def test_a_scheduled_order_opens_on_a_regular_invoice(self):
         order, __ = self._confirmed_order(
             {"kind": "manual", "percent": 40, "description": "Design approved"},
@@ -35,9 +40,11 @@ class TestCreateInvoiceScreen(BillingMilestoneCommon):
         wizard = self._wizard(order)
         self.assertEqual(wizard.advance_payment_method, "delivered")
         self.assertEqual(
-            wizard.billing_schedule_info,
-            f"{order.name}, M1 - Design approved: Not reached yet\n"
-            f"{order.name}, M2: Not due until 12/20/2030",
+            self._items(wizard),
+            [
+                f"{order.name}, M1 - Design approved: Not reached yet",
+                f"{order.name}, M2: Not due until 12/20/2030",
+            ],
         )
 
     def test_the_info_says_what_is_billable_now_and_leaves_out_what_is_billed(self):
@@ -50,8 +57,16 @@ class TestCreateInvoiceScreen(BillingMilestoneCommon):
         self.assertTrue(m2.is_billable_now)
         wizard = self._wizard(order, method="delivered")
         self.assertEqual(
-            wizard.billing_schedule_info,
-            f"{order.name}, M2: billable now\n{order.name}, M3: Not reached yet",
+            self._items(wizard),
+            [f"{order.name}, M2: billable now", f"{order.name}, M3: Not reached yet"],
+        )
+
+    def test_the_info_escapes_what_users_typed(self):
+        order, __ = self._confirmed_order(
+            {"kind": "manual", "percent": 100, "description": "<b>Design</b>"},
+        )
+        self.assertIn(
+            "&lt;b&gt;Design&lt;/b&gt;", self._wizard(order).billing_schedule_info
         )
 
     def test_an_order_without_schedule_keeps_odoos_down_payment(self):

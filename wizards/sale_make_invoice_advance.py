@@ -1,13 +1,16 @@
 # Copyright 2026 Milestone Billing
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from markupsafe import Markup
+
 from odoo import api, fields, models
 
 
 class SaleAdvancePaymentInv(models.TransientModel):
     _inherit = "sale.advance.payment.inv"
 
-    billing_schedule_info = fields.Text(
+    billing_schedule_info = fields.Html(
         string="Billing Schedule",
+        sanitize=False,
         compute="_compute_billing_schedule_info",
         help="The open billing milestones of the orders, and when each is billable.",
     )
@@ -43,8 +46,13 @@ class SaleAdvancePaymentInv(models.TransientModel):
         for wizard in self:
             scheduled = wizard.sale_order_ids.billing_milestone_ids
             milestones = scheduled - scheduled._filter_processed()
-            wizard.billing_schedule_info = "\n".join(
-                self.env._(
+            if not milestones:
+                wizard.billing_schedule_info = False
+                continue
+            # Each milestone's words escaped: built by hand, not sanitized.
+            items = Markup().join(
+                Markup("<li>%s</li>")
+                % self.env._(
                     "%(order)s, %(milestone)s: %(when)s",
                     order=milestone.order_id.name,
                     milestone=milestone.display_name,
@@ -53,3 +61,4 @@ class SaleAdvancePaymentInv(models.TransientModel):
                 # In the model's order: order, line, sequence.
                 for milestone in milestones.sorted()
             )
+            wizard.billing_schedule_info = Markup("<ul class='mb-0'>%s</ul>") % items
