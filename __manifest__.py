@@ -38,6 +38,7 @@
     "assets": {
         "web.assets_backend": [
             "sale_milestone_billing/static/src/views/**/*",
+            "sale_milestone_billing/static/src/scss/*.scss",
         ],
         "web.assets_tests": [
             "sale_milestone_billing/static/tests/tours/*.js",

@@ -174,3 +174,9 @@ class TestBillingScheduleTab(BillingMilestoneCommon):
         arch = etree.fromstring(view.arch)
         self.assertGreaterEqual(int(arch.get("limit")), 1000)
         self.assertEqual(arch.xpath("//field")[0].get("widget"), "handle")
+
+    def test_the_module_styles_compile(self):
+        """A Sass error shows every user a "Style error" and old styles."""
+        bundle = self.env["ir.qweb"]._get_asset_bundle("web.assets_backend", js=False)
+        bundle.css()
+        self.assertEqual(bundle.css_errors, [])
