@@ -101,6 +101,12 @@ class SaleOrder(models.Model):
 
     # Compute methods
 
+    @api.depends("order_line.product_id")
+    def _compute_is_product_milestone(self):
+        # Odoo's own compute declares no dependency: the Billing Schedule tab and
+        # the lines' Schedule column would wait for the quotation to be saved.
+        return super()._compute_is_product_milestone()
+
     @api.depends("billing_milestone_ids.status")
     def _compute_billing_milestones(self):
         saved = self.filtered("id")

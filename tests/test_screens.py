@@ -144,6 +144,17 @@ class TestBillingScheduleTab(BillingMilestoneCommon):
             "net amount: lower a percent or an amount before saving.",
         )
 
+    def test_the_tab_shows_as_soon_as_a_scheduled_product_is_picked(self):
+        order_form = Form(self.env["sale.order"])
+        order_form.partner_id = self.customer
+        self.assertFalse(order_form.is_product_milestone)
+        with order_form.order_line.new() as line:
+            line.product_id = self.product_scheduled
+            self.assertEqual(
+                line.billing_schedule_summary, "M1 30 % · M2 40 % · M3 30 %"
+            )
+        self.assertTrue(order_form.is_product_milestone)
+
     def test_two_scheduled_lines_give_a_new_row_no_line(self):
         order = self._create_order(self.product_scheduled)
         order.order_line = [Command.create({"product_id": self.product_scheduled.id})]

@@ -112,3 +112,19 @@ class TestTours(BillingMilestoneCommon, HttpCase):
         )
         self.assertEqual(order.order_line.billing_milestone_ids, m1 | m2)
         self.assertFalse(m3.exists())
+
+    def test_a_new_line_opens_its_schedule_from_the_first_click(self):
+        before = self.env["sale.order"].search([])
+        self.start_tour(
+            "/odoo/action-sale.action_quotations_with_onboarding/new",
+            "sale_milestone_billing_schedule_new_line_tour",
+            login="smb_tour_billing",
+        )
+        order = self.env["sale.order"].search([]) - before
+        self.assertEqual(order.partner_id, self.customer)
+        milestones = order.order_line.billing_milestone_ids
+        self.assertEqual(milestones.mapped("name"), ["M1", "M2", "M3"])
+        self.assertEqual(
+            milestones.mapped("description"),
+            ["Kick-off meeting", "Design approved", "Go-live"],
+        )

@@ -75,3 +75,79 @@ registry.category("web_tour.tours").add("sale_milestone_billing_schedule_delete_
         },
     ],
 });
+
+// A new line's schedule from the first click: the product brings its template's
+// milestones, the line reads them at once, and its calendar button saves the
+// quotation and opens them, editable.
+registry.category("web_tour.tours").add("sale_milestone_billing_schedule_new_line_tour", {
+    steps: () => [
+        {
+            content: "Pick the customer",
+            trigger: ".o_field_widget[name='partner_id'] input",
+            run: "edit partner_a",
+        },
+        {
+            content: "Choose partner_a",
+            trigger: ".ui-autocomplete a:contains('partner_a')",
+            run: "click",
+        },
+        {
+            content: "Add a product",
+            trigger: ".o_field_widget[name='order_line'] a:contains('Add a product')",
+            run: "click",
+        },
+        {
+            content: "Type the scheduled product",
+            trigger: ".o_field_widget[name='order_line'] div[name='product_template_id'] input",
+            run: "edit Website (scheduled)",
+        },
+        {
+            content: "Choose it",
+            trigger: ".ui-autocomplete a:contains('Website (scheduled)')",
+            run: "click",
+        },
+        {
+            content: "The unsaved line reads its schedule",
+            trigger:
+                ".o_field_widget[name='order_line'] .o_data_row td[name='billing_schedule_summary']:contains('M1 30 %')",
+        },
+        {
+            content: "Open the new line's schedule: the quotation is saved first",
+            trigger:
+                ".o_field_widget[name='order_line'] .o_data_row button[name='action_open_billing_schedule']",
+            run: "click",
+        },
+        {
+            content: "The editor lists the template's milestones",
+            trigger: `${editor} .o_data_row:contains('Go-live')`,
+        },
+        {
+            content: "Edit M1's description",
+            trigger: `${editor} .o_data_row:contains('Kick-off') td[name='description']`,
+            run: "click",
+        },
+        {
+            content: "Name it",
+            trigger: `${editor} .o_data_row.o_selected_row td[name='description'] input`,
+            run: "edit Kick-off meeting",
+        },
+        {
+            content: "Save the schedule",
+            trigger: ".modal .modal-footer button:contains('Save')",
+            run: "click",
+        },
+        {
+            content: "The editor is closed",
+            trigger: "body:not(:has(.modal))",
+        },
+        {
+            content: "Open the order's Billing Schedule tab",
+            trigger: ".o_notebook .nav-link[name='billing_schedule']",
+            run: "click",
+        },
+        {
+            content: "The tab lists the edited schedule",
+            trigger: `${schedule} .o_data_row:contains('Kick-off meeting')`,
+        },
+    ],
+});
