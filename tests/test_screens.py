@@ -191,3 +191,36 @@ class TestBillingScheduleTab(BillingMilestoneCommon):
         bundle = self.env["ir.qweb"]._get_asset_bundle("web.assets_backend", js=False)
         bundle.css()
         self.assertEqual(bundle.css_errors, [])
+
+
+@tagged("post_install", "-at_install")
+class TestMilestoneViews(BillingMilestoneCommon):
+    def test_the_statusbar_reads_hold_before_processed(self):
+        Milestone = self.env["sale.billing.milestone"]
+        keys = [
+            key
+            for key, __ in Milestone._fields["status"]._description_selection(self.env)
+        ]
+        self.assertEqual(keys, ["to_process", "hold", "processed"])
+        arch = etree.fromstring(Milestone.get_view(view_type="form")["arch"])
+        [statusbar] = arch.xpath("//field[@name='status'][@widget='statusbar']")
+        self.assertEqual(statusbar.get("statusbar_visible"), "to_process,processed")
+
+    def test_counts_of_days_are_no_pivot_measures(self):
+        fields = self.env["sale.billing.milestone"].fields_get(
+            attributes=["aggregator"]
+        )
+        measures = {name for name, field in fields.items() if field.get("aggregator")}
+        self.assertFalse(
+            measures
+            & {
+                "sequence",
+                "days",
+                "latest_days",
+                "acceptance_days",
+                "due_days",
+                "percent",
+            }
+        )
+        self.assertIn("amount", measures)
+        self.assertIn("amount_total", measures)
