@@ -190,11 +190,23 @@ def main():
         password="portal",
     )
 
+    [product] = search(
+        "product.template", [("billing_milestone_template_ids", "!=", False)]
+    )
+
     with sync_playwright() as playwright:
         browser = Browser(playwright, args.url)
         try:
             browser.login(session)
             take_screenshots(browser, args.url, out, order, replan, invoice)
+            # The screens whose words matter, once more in German.
+            set_language(session, args.url, "de_DE")
+            try:
+                take_language_screenshots(
+                    browser, args.url, out, "de", order, replan, product
+                )
+            finally:
+                set_language(session, args.url, "en_US")
             browser.login(portal)
             if len(portal_orders) >= 2:
                 portal_answers(browser, portal, args.url, out, portal_orders[:2])
@@ -202,6 +214,66 @@ def main():
                 print("warning: the demo portal user's orders were answered already")
         finally:
             browser.close()
+
+
+def set_language(session, url, code):
+    """Install ``code`` if needed and make it the session user's language."""
+
+    def call(model, method, *args):
+        return json_rpc(
+            session,
+            url,
+            "/web/dataset/call_kw",
+            model=model,
+            method=method,
+            args=list(args),
+            kwargs={},
+        )
+
+    if code != "en_US":
+        [lang] = call(
+            "res.lang",
+            "search_read",
+            [("code", "=", code), ("active", "in", [True, False])],
+            ["active"],
+        )
+        if not lang["active"]:
+            wizard = call(
+                "base.language.install", "create", {"lang_ids": [(6, 0, [lang["id"]])]}
+            )
+            call("base.language.install", "lang_install", [wizard])
+    uid = json_rpc(session, url, "/web/session/get_session_info")["uid"]
+    call("res.users", "write", [uid], {"lang": code})
+
+
+def take_language_screenshots(browser, url, out, suffix, order, replan, product):
+    """The schedules, their editor and the wizards, in the user's language."""
+    odoo = f"{url}/odoo"
+    screens = [
+        (
+            "order_billing_schedule",
+            f"{odoo}/sales/{order['id']}",
+            ".o_notebook_headers a[name='billing_schedule']",
+        ),
+        (
+            "schedule_editor",
+            f"{odoo}/sales/{replan['id']}",
+            "button[name='action_open_billing_schedule']",
+        ),
+        (
+            "product_schedule_template",
+            f"{odoo}/action-sale.product_template_action/{product['id']}",
+            ".o_notebook_headers a[name='billing_schedule']",
+        ),
+        (
+            "invoice_milestones_wizard",
+            f"{odoo}/action-sale_milestone_billing."
+            "sale_billing_milestone_invoice_action",
+            None,
+        ),
+    ]
+    for name, page_url, click in screens:
+        browser.screenshot(page_url, out / f"{name}_{suffix}.png", click=click)
 
 
 def take_screenshots(browser, url, out, order, replan, invoice):
@@ -240,6 +312,22 @@ def take_screenshots(browser, url, out, order, replan, invoice):
             "replan_wizard.png",
             f"{odoo}/sales/{replan['id']}",
             "button[name='action_open_billing_replan']",
+        ),
+        (
+            "order_replan_banner.png",
+            f"{odoo}/sales/{replan['id']}",
+            ".o_notebook_headers a[name='billing_schedule']",
+        ),
+        (
+            "create_invoice_open_milestones.png",
+            f"{odoo}/sales/{order['id']}",
+            "button#create_invoice:visible, button#create_invoice_percentage:visible",
+        ),
+        (
+            "billing_milestones_calendar.png",
+            f"{odoo}/action-sale_milestone_billing.sale_billing_milestone_action"
+            "?view_type=calendar",
+            None,
         ),
         ("portal_order.png", f"{url}/my/orders/{order['id']}", None),
         (
