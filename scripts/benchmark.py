@@ -24,7 +24,16 @@ ours/standard is the median of each round's own ratio. Peak Python memory
 (tracemalloc) is measured in one more round, since tracing slows the code it
 traces. Then the daily job invoices ``--daily-sizes`` orders as Odoo 18's
 scheduler drives it: one call per batch, a commit after each call, again while
-the job reports progress and orders remaining.
+the job reports progress and orders remaining (or, with ``--daily-calls``, for
+its first calls only, on orders copied by SQL with ``--daily-clone``).
+
+With ``--large``, instead of the invoicing shapes: one large order per side
+(``--large-shapes``, lines x milestones; standard has Odoo's project
+milestones, all reached) is opened (``web_read`` of the form's
+specification), saved with one edit (``web_save``) and invoiced (Create
+Invoice), rounds interleaved, ratios paired per round; then the Billing
+Milestones menu's list and pivot requests are timed on ``--listing-size``
+milestones and their slowest queries explained (EXPLAIN ANALYZE).
 """
 
 import argparse
@@ -527,50 +536,63 @@ def table_columns(cr, table):
 
 def clone_orders(env, orders, copies, partners):
     """Insert ``copies`` copies of ``orders`` by SQL, with their lines, the
-    lines' taxes and billing milestones: copy ``g`` of a row has id ``id + g *
-    stride``, the stride being the table's highest id, and the customer
+    lines' taxes and billing milestones: copy ``g`` of a row gets an id after
+    the table's highest, ``top + (g - 1) * span + id - low + 1`` with ``low``
+    and ``span`` those of the rows copied, and the customer
     ``partners[id % len(partners)]`` of its order. What points at an invoice is
     copied as it is (the copies of a billed milestone name the same invoice),
     so the copies are to read, or to bill when nothing of them was billed."""
     cr = env.cr
     env.flush_all()
+    lines = orders.order_line
+    milestones = lines.billing_milestone_ids
+    copied = {
+        env[model]._table: records.ids
+        for model, records in (
+            ("sale.order", orders),
+            ("sale.order.line", lines),
+            ("sale.billing.milestone", milestones),
+        )
+        if records
+    }
     order_table, line_table, milestone_table = (
         env[model]._table
         for model in ("sale.order", "sale.order.line", "sale.billing.milestone")
     )
-    strides = {}
-    for table in (order_table, line_table, milestone_table):
+    moves = {}
+    for table, ids in copied.items():
         cr.execute(SQL("SELECT max(id) FROM %s", SQL.identifier(table)))
-        strides[table] = cr.fetchone()[0]
-    lines = orders.order_line
-    milestones = lines.billing_milestone_ids
+        top = cr.fetchone()[0]
+        moves[table] = (top - min(ids) + 1, max(ids) - min(ids) + 1)
+
+    def moved(column, table):
+        """``column`` (an id of ``table``) in copy ``g``."""
+        offset, span = moves[table]
+        column = SQL.identifier(column) if isinstance(column, str) else column
+        return SQL("%s + %s + (g - 1) * %s", column, offset, span)
 
     def partner_of(order_id):
         return SQL(
-            "(%s::int[])[1 + mod(%s + g * %s, %s)]",
+            "(%s::int[])[1 + mod(%s, %s)]",
             partners.ids,
-            order_id,
-            strides[order_table],
+            moved(order_id, order_table),
             len(partners),
         )
 
-    def shifted(column, table):
-        return SQL("%s + g * %s", SQL.identifier(column), strides[table])
-
-    def insert(table, ids, overrides):
+    def insert(table, overrides):
         columns = table_columns(cr, table)
         values = [overrides.get(name, SQL.identifier(name)) for name in columns]
         cr.execute(
             SQL(
-                "INSERT INTO %s (id, %s) SELECT id + g * %s, %s FROM %s, "
+                "INSERT INTO %s (id, %s) SELECT %s, %s FROM %s, "
                 "generate_series(1, %s) AS g WHERE id IN %s",
                 SQL.identifier(table),
                 SQL(", ").join(map(SQL.identifier, columns)),
-                strides[table],
+                moved("id", table),
                 SQL(", ").join(values),
                 SQL.identifier(table),
                 copies,
-                tuple(ids),
+                tuple(copied[table]),
             )
         )
         cr.execute(
@@ -581,10 +603,9 @@ def clone_orders(env, orders, copies, partners):
             )
         )
 
-    order_partner = partner_of(SQL.identifier("id"))
+    order_partner = partner_of("id")
     insert(
         order_table,
-        orders.ids,
         {
             "name": SQL("name || '-' || g"),
             "partner_id": order_partner,
@@ -594,22 +615,20 @@ def clone_orders(env, orders, copies, partners):
     )
     insert(
         line_table,
-        lines.ids,
         {
-            "order_id": shifted("order_id", order_table),
-            "order_partner_id": partner_of(SQL.identifier("order_id")),
+            "order_id": moved("order_id", order_table),
+            "order_partner_id": partner_of("order_id"),
         },
     )
     taxes = env["sale.order.line"]._fields["tax_id"]
     cr.execute(
         SQL(
-            "INSERT INTO %s (%s, %s) SELECT %s + g * %s, %s FROM %s, "
+            "INSERT INTO %s (%s, %s) SELECT %s, %s FROM %s, "
             "generate_series(1, %s) AS g WHERE %s IN %s",
             SQL.identifier(taxes.relation),
             SQL.identifier(taxes.column1),
             SQL.identifier(taxes.column2),
-            SQL.identifier(taxes.column1),
-            strides[line_table],
+            moved(taxes.column1, line_table),
             SQL.identifier(taxes.column2),
             SQL.identifier(taxes.relation),
             copies,
@@ -620,11 +639,10 @@ def clone_orders(env, orders, copies, partners):
     if milestones:
         insert(
             milestone_table,
-            milestones.ids,
             {
-                "sale_line_id": shifted("sale_line_id", line_table),
-                "order_id": shifted("order_id", order_table),
-                "partner_id": partner_of(SQL.identifier("order_id")),
+                "sale_line_id": moved("sale_line_id", line_table),
+                "order_id": moved("order_id", order_table),
+                "partner_id": partner_of("order_id"),
             },
         )
     commit(env)
