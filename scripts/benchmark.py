@@ -91,7 +91,10 @@ def median(values):
 def parse_args(argv):
     parser = argparse.ArgumentParser(
         description=__doc__.split("\n\n", maxsplit=1)[0],
-        epilog="The issue's daily-job sizes: --daily-sizes 1000,5000,10000.",
+        epilog="The issue's daily-job sizes: --daily-sizes 1000,5000,10000. Large "
+        "orders, list and pivot, daily job at 100,000: --large --rounds 5 "
+        "--daily-sizes 10000,100000 --daily-calls 10 --daily-clone "
+        "--daily-tracemalloc.",
     )
     parser.add_argument(
         "--addons-path",
@@ -170,7 +173,9 @@ def parse_args(argv):
     parser.add_argument(
         "--profile",
         metavar="PATH",
-        help="dump pstats of ours Create Invoice path (one extra round per shape)",
+        help="dump pstats of ours Create Invoice path (one extra round per "
+        "shape); with --large, of ours' open, save and Create Invoice, to "
+        "PATH.<shape>.<request>",
     )
     args = parser.parse_args(argv)
     args.shapes = sorted({int(value) for value in args.shapes.split(",")})
