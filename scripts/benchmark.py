@@ -960,7 +960,7 @@ def listing_calls(env):
     Milestone = env["sale.billing.milestone"]
     action = env.ref(f"{MODULE}.sale_billing_milestone_action")
     context = {**env.context, **safe_eval(action.context or "{}")}
-    Milestone = Milestone.with_context(context)
+    Milestone = Milestone.with_context(**context)
     domain, groupbys = search_defaults(env, Milestone._name, context)
     list_arch, list_models = get_view(env, Milestone._name, "list")
     list_spec = view_specification(list_arch, Milestone._name, list_models)
