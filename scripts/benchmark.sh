@@ -5,11 +5,15 @@
 #
 #   bash scripts/benchmark.sh [OPTIONS]        # about 2.5 minutes on 2 cores
 #   bash scripts/benchmark.sh --daily-sizes 1000,5000,10000 --json .benchmarks/big.json
+#   bash scripts/benchmark.sh --large --rounds 5 --daily-sizes 10000,100000 \
+#       --daily-calls 10 --daily-clone --daily-tracemalloc   # about 10 minutes
 #
 # Checks Odoo 18.0 and PostgreSQL, links the checkout into a scratch addons
 # directory, then runs scripts/benchmark.py, which creates a throwaway database
 # (dropped at the end unless --keep-db), measures and prints the figures and
-# the goals of issue 8.  Options: bash scripts/benchmark.sh --help.
+# the goals of issue 8; with --large, large orders opened, edited and
+# invoiced, and the Billing Milestones list and pivot on 100,000 milestones.
+# Options: bash scripts/benchmark.sh --help.
 #
 # Environment: PYTHON, ODOO_ADDONS_PATH, PG* (see scripts/lib.sh).
 set -euo pipefail
