@@ -263,6 +263,9 @@ class SaleBillingMilestone(models.Model):
         "order_id.partner_shipping_id",
     )
     def _compute_amount_total(self):
+        # One edit recomputes every amount of its line's schedule: the taxes of
+        # an amount are worked out once, and not at all for an untaxed line.
+        totals = {}
         for milestone in self:
             line = milestone.invoice_line_id
             if line:
@@ -271,12 +274,24 @@ class SaleBillingMilestone(models.Model):
                 )
                 continue
             order_line = milestone.sale_line_id
-            milestone.amount_total = order_line.tax_id.compute_all(
-                milestone.amount,
-                currency=milestone.currency_id,
-                product=order_line.product_id,
-                partner=order_line.order_id.partner_shipping_id,
-            )["total_included"]
+            taxes = order_line.tax_id
+            if not taxes:
+                milestone.amount_total = milestone.amount
+                continue
+            partner = order_line.order_id.partner_shipping_id
+            product = order_line.product_id
+            key = (milestone.amount, taxes, product, partner, milestone.currency_id)
+            if key not in totals:
+                # The amount is untaxed, whether the line's price includes
+                # its taxes or not.
+                totals[key] = taxes.compute_all(
+                    milestone.amount,
+                    currency=milestone.currency_id,
+                    product=product,
+                    partner=partner,
+                    handle_price_include=False,
+                )["total_included"]
+            milestone.amount_total = totals[key]
 
     @api.depends("invoice_line_id.billing_final_credit_amount")
     def _compute_credited_amount(self):

@@ -113,6 +113,27 @@ class TestCashInForecastScreen(BillingMilestoneCommon):
         )
         self.assertEqual(totals, [(11500.0, 10000.0)])
 
+    def test_a_tax_included_in_the_price_is_added_to_the_untaxed_amount(self):
+        tax = self.env["account.tax"].create(
+            {
+                "name": "Sales 15 % included",
+                "amount": 15.0,
+                "type_tax_use": "sale",
+                "price_include_override": "tax_included",
+            }
+        )
+        order = self._create_order(price=1150.0)
+        order.order_line.tax_id = [Command.set(tax.ids)]
+        m1, m2 = self._add_milestones(
+            order.order_line,
+            {"kind": "days", "days": 0, "percent": 50},
+            {"kind": "days", "days": 30, "percent": 50},
+        )
+        order.action_confirm()
+        self.assertEqual((m2.amount, m2.amount_total), (500.0, 575.0))
+        self._invoice_milestones(m1)
+        self.assertEqual((m1.amount, m1.amount_total), (500.0, 575.0))
+
     def test_the_taxed_amount_follows_a_new_tax(self):
         order = self._create_order(price=1000.0)
         (m1,) = self._add_milestones(
