@@ -1263,7 +1263,7 @@ def print_daily(figures):
         )
 
 
-# Goals of issue 8
+# Goals (issues 8 and 20)
 
 
 def invoicing_goals(shapes, args, check):
@@ -1485,7 +1485,7 @@ def benchmark(registry, args, results):
         figures["section_seconds"] = time.perf_counter() - started
         print_daily(figures)
     results["goals"] = goals(results, args)
-    out(f"\nGoals of issue 8 (load average now {load()}):")
+    out(f"\nGoals (issues 8 and 20; load average now {load()}):")
     for goal in results["goals"]:
         out(f"  {'PASS' if goal['pass'] else 'MISS'}  {goal['goal']}: {goal['value']}")
 
