@@ -668,8 +668,12 @@ class SaleBillingMilestone(models.Model):
         try:
             self.env.cr.execute(
                 SQL(
+                    # NO KEY UPDATE: a second invoicing of the milestone still
+                    # waits for (refuses) this one, but what only refers to it
+                    # (the foreign key of a preview's or a hold wizard's row)
+                    # does not, as FOR UPDATE would make it.
                     "SELECT id FROM sale_billing_milestone "
-                    "WHERE id IN %s FOR UPDATE %s",
+                    "WHERE id IN %s FOR NO KEY UPDATE %s",
                     tuple(self.ids),
                     SQL("SKIP LOCKED" if skip_locked else "NOWAIT"),
                 ),

@@ -1,5 +1,6 @@
 # Copyright 2026 Milestone Billing
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+import threading
 from datetime import timedelta
 from unittest.mock import patch
 
@@ -26,12 +27,14 @@ class TestAutoInvoicing(BillingMilestoneCommon):
         # say; the test user is not in all of them.
         cls.env["res.company"].sudo().search([]).billing_milestone_auto_invoice = "off"
 
-    def _run_cron(self, batch_size=50):
+    def _run_cron(self, batch_size=50, **kwargs):
         """One call of the job as the scheduler makes it: as OdooBot, with a
         progress record of the job. Return the progress it reports."""
         env = self.env(user=api.SUPERUSER_ID)
         cron, progress = env.ref(CRON_XMLID)._add_progress()
-        cron.env["sale.order"]._cron_invoice_billing_milestones(batch_size=batch_size)
+        cron.env["sale.order"]._cron_invoice_billing_milestones(
+            batch_size=batch_size, **kwargs
+        )
         return progress.done, progress.remaining
 
     def test_cron_is_daily_and_active(self):
@@ -146,6 +149,18 @@ class TestAutoInvoicing(BillingMilestoneCommon):
             )
         self.assertEqual(self._run_cron(batch_size=1), (0, 0))
 
+    def test_a_call_takes_no_new_order_once_its_time_is_spent(self):
+        self.company.billing_milestone_auto_invoice = "draft"
+        orders = [
+            self._confirmed_order({"kind": "days", "days": 0, "percent": 100})[0]
+            for __ in range(3)
+        ]
+        self.assertEqual(self._run_cron(time_budget=0.0), (1, 2))
+        self.assertEqual(
+            [bool(order.invoice_ids) for order in orders], [True, False, False]
+        )
+        self.assertEqual(self._run_cron(), (2, 0))
+
     def _patch_failure(self, failing):
         """Invoicing ``failing`` creates its invoice, then fails."""
         SaleOrder = type(self.env["sale.order"])
@@ -246,9 +261,43 @@ class TestAutoInvoicingRace(CommittedOrdersCase):
                 self.assertFalse(locked.invoice_ids)
                 self.assertEqual(locked.billing_milestone_ids.status, "to_process")
                 self.assertFalse(locked.billing_auto_invoice_failed_date)
-                # The job's work on the database's other orders is not kept.
+                # The job committed each order it invoiced: the test's cleanup
+                # removes them.
                 cron_cr.rollback()
             first_cr.rollback()
+
+    def test_an_order_of_the_batch_is_its_users_once_invoiced(self):
+        """The job commits each order: a user writing to the first one does not
+        wait for the rest of the batch."""
+        order_class = self.registry["sale.order"]
+        invoice_order = order_class._auto_invoice_billing_milestones
+        written = []
+
+        def invoice_then_write(orders, *args, **kwargs):
+            if orders.id == self.committed["orders"][1]:
+                # The job is on the second order: the first one's rows are free.
+                with self.registry.cursor() as user_cr:
+                    user_cr.execute("SET LOCAL lock_timeout = '1s'")
+                    first = self._orders(user_cr)[0]
+                    first.client_order_ref = "PO 4711"
+                    first.flush_recordset()
+                    written.append(first.invoice_ids.amount_untaxed)
+            return invoice_order(orders, *args, **kwargs)
+
+        with (
+            patch.object(
+                order_class, "_auto_invoice_billing_milestones", invoice_then_write
+            ),
+            # The job as the scheduler runs it, committing, not as in a test.
+            patch.object(threading.current_thread(), "testing", False),
+            self.registry.cursor() as cron_cr,
+        ):
+            self._orders(cron_cr).env["sale.order"]._cron_invoice_billing_milestones()
+        self.assertEqual(written, [900.0])
+        with self.registry.cursor() as cr:
+            first, second = self._orders(cr)
+            self.assertEqual(first.client_order_ref, "PO 4711")
+            self.assertEqual(second.invoice_ids.amount_untaxed, 600.0)
 
     def test_cron_leaves_an_order_invoiced_since_it_began_to_its_invoicer(self):
         with self.registry.cursor() as cron_cr:

@@ -31,3 +31,67 @@ class TestInvoicingRace(CommittedOrdersCase):
             with self.assertRaisesRegex(UserError, r"M1: Already processed"):
                 order._create_invoices()
             cr.rollback()
+
+
+@tagged("-standard", "concurrency", "post_install", "-at_install")
+class TestInvoicingLocks(CommittedOrdersCase):
+    """Invoicing locks milestones no more than it must: what only refers to
+    them (a preview, a hold wizard) does not wait for it."""
+
+    def setUp(self):
+        super().setUp()
+        self._commit_orders(900.0, 600.0)
+
+    def test_a_preview_opened_while_another_user_invoices_returns_at_once(self):
+        with self.registry.cursor() as invoicing_cr:
+            self._orders(invoicing_cr)._create_invoices()
+            # Invoicing holds its locks until it commits; the other user's
+            # statements may not wait for them.
+            with self.registry.cursor() as other_cr:
+                other_cr.execute("SET LOCAL lock_timeout = '1s'")
+                orders = self._orders(other_cr)
+                preview = (
+                    orders.env["sale.billing.milestone.invoice"]
+                    .with_context(active_model="sale.order", active_ids=orders.ids)
+                    .create({})
+                )
+                self.assertEqual(
+                    preview.line_ids.milestone_id, orders.billing_milestone_ids
+                )
+                hold = orders.env["sale.billing.milestone.hold"].create(
+                    {
+                        "milestone_ids": orders.billing_milestone_ids.ids,
+                        "reason": "Waiting for the customer",
+                    }
+                )
+                hold.flush_recordset()
+                other_cr.rollback()
+
+    def test_a_preview_begun_before_an_invoicing_commits_is_not_retried(self):
+        """Its rows refer to milestones invoicing changed and committed since it
+        began: no serialization failure (which Odoo would retry)."""
+        with self.registry.cursor() as other_cr:
+            orders = self._orders(other_cr)
+            self.assertEqual(
+                orders.billing_milestone_ids.mapped("status"), ["to_process"] * 2
+            )
+            with self.registry.cursor() as invoicing_cr:
+                self._orders(invoicing_cr)._create_invoices()
+            hold = orders.env["sale.billing.milestone.hold"].create(
+                {
+                    "milestone_ids": orders.billing_milestone_ids.ids,
+                    "reason": "Waiting for the customer",
+                }
+            )
+            hold.flush_recordset()
+            other_cr.rollback()
+
+    def test_invoicing_one_milestone_twice_at_once_still_refuses_the_second(self):
+        with self.registry.cursor() as first_cr:
+            self._orders(first_cr)._create_invoices()
+            with self.registry.cursor() as second_cr:
+                with self.assertRaisesRegex(
+                    UserError, r"being invoiced by someone else right now"
+                ):
+                    self._orders(second_cr)._create_invoices()
+                second_cr.rollback()
