@@ -13,7 +13,12 @@ from odoo.tools.float_utils import float_compare
 from odoo.tools.misc import format_date
 
 from ..tools.run_state import billing_run, current_billing_run
-from ..tools.schedule import PERCENT_DIGITS, format_percent, scheduled_percent
+from ..tools.schedule import (
+    PERCENT_DIGITS,
+    format_percent,
+    next_group_size,
+    scheduled_percent,
+)
 
 _logger = logging.getLogger(__name__)
 
@@ -444,15 +449,18 @@ class SaleOrder(models.Model):
         milestones = requests.milestone_id
         return milestones - milestones._filter_processed()
 
-    def _cron_invoice_billing_milestones(self, batch_size=50, time_budget=30.0):
+    def _cron_invoice_billing_milestones(
+        self, batch_size=50, time_budget=30.0, lock_budget=0.5
+    ):
         """Invoice the billing milestones billable now of the companies that ask
         for it (Sales settings), a batch of orders per call (daily job, run
         once the housekeeping job has recorded the day's facts).
 
-        Each order is committed as soon as it is invoiced, so that its users
-        never wait for the rest of the batch; a call takes no new order once
-        it has run ``time_budget`` seconds, far from Odoo's limit for a
-        scheduled job. The scheduler calls again while the job reports orders
+        The batch is invoiced in small groups, each committed at once: a group
+        holds its orders' locks about ``lock_budget`` seconds, so that their
+        users never wait for the rest of the batch. A call takes no new group
+        once it has run ``time_budget`` seconds, far from Odoo's limit for a
+        scheduled job; the scheduler calls again while the job reports orders
         remaining. An order that fails is left for the next day, so it is tried
         once a day; one whose milestones another transaction is invoicing
         stays for the next call.
@@ -463,13 +471,16 @@ class SaleOrder(models.Model):
         # Odoo's idiom: a test runs the job inside its own transaction.
         auto_commit = not getattr(threading.current_thread(), "testing", False)
         deadline = time.monotonic() + time_budget
-        done = 0
-        for order in batch:
-            invoiced, failed = order._auto_invoice_billing_milestones()
+        done, size = 0, 1
+        while batch:
+            group, batch = batch[:size], batch[size:]
+            started = time.monotonic()
+            invoiced, failed = group._auto_invoice_billing_milestones()
             done += len(invoiced) + len(failed)
             if auto_commit:
-                # A scheduled job's batch: its orders' locks go with the commit.
+                # A scheduled job's batch: the group's locks go with the commit.
                 self.env.cr.commit()
+            size = next_group_size(size, time.monotonic() - started, lock_budget)
             if time.monotonic() >= deadline:
                 break
         # Orders skipped because they are locked are no progress: a batch of

@@ -19,6 +19,7 @@ from ..tools.schedule import (
     format_percent,
     latest_date,
     milestone_status,
+    next_group_size,
     offset_date,
     replan_amounts,
     schedule_amounts,
@@ -80,6 +81,15 @@ class TestScheduleMath(TestCase):
         self.assertEqual(format_percent(12.5), "12.5")
         self.assertEqual(format_percent(33.3333), "33.33")
         self.assertEqual(format_percent(110.0), "110")
+
+    def test_the_daily_jobs_groups_follow_its_pace(self):
+        # Fast orders: the group doubles, up to 20.
+        self.assertEqual(next_group_size(1, 0.05, 0.5), 2)
+        self.assertEqual(next_group_size(16, 0.1, 0.5), 20)
+        # A slow group shrinks to what the budget allows, never below 1.
+        self.assertEqual(next_group_size(8, 2.0, 0.5), 2)
+        self.assertEqual(next_group_size(4, 30.0, 0.5), 1)
+        self.assertEqual(next_group_size(3, 0.0, 0.5), 6)
 
     def test_status_is_processed_while_billed_whatever_the_hold(self):
         self.assertEqual(milestone_status(True, False), "processed")

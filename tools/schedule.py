@@ -237,3 +237,11 @@ def replan_amounts(target, planned, method, rounding):
     if min(amounts + [new_amount], default=0.0) < 0:
         raise ValueError("negative amount")
     return amounts, new_amount
+
+
+def next_group_size(size, elapsed, budget, largest=20):
+    """How many orders the daily job invoices in its next group, after a group
+    of ``size`` took ``elapsed`` seconds: as many as ``budget`` seconds allow at
+    that pace, doubling at most, between 1 and ``largest``."""
+    allowed = int(size * budget / elapsed) if elapsed > 0 else largest
+    return max(1, min(2 * size, allowed, largest))
