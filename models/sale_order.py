@@ -479,7 +479,7 @@ class SaleOrder(models.Model):
             done += len(invoiced) + len(failed)
             if auto_commit:
                 # A scheduled job's batch: the group's locks go with the commit.
-                self.env.cr.commit()
+                self.env.cr.commit()  # pylint: disable=invalid-commit
             size = next_group_size(size, time.monotonic() - started, lock_budget)
             if time.monotonic() >= deadline:
                 break
