@@ -4,7 +4,7 @@
 # Load test: concurrent users over HTTP/JSON-RPC against Odoo in prefork mode
 # while the daily jobs run, then the ledger's invariants checked in SQL:
 #
-#   bash scripts/loadtest.sh [OPTIONS]        # about 4 minutes on 2 cores
+#   bash scripts/loadtest.sh [OPTIONS]        # about 3 to 5 minutes on 2 cores
 #   bash scripts/loadtest.sh --duration 30 --clients 4 --orders 60
 #
 # Checks Odoo 18.0 and PostgreSQL, links the checkout into a scratch addons
