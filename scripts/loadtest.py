@@ -715,7 +715,19 @@ class Client(threading.Thread):
             context=context,
         )
         action = self.call("account.move.reversal", "refund_moves", [wizard])
-        credit_note = action["res_id"]
+        # One credit note opens in a form; Odoo lists them otherwise.
+        credit_note = action.get("res_id") or next(
+            iter(
+                self.search_ids(
+                    "account.move",
+                    [("reversed_entry_id", "=", invoice), ("state", "=", "draft")],
+                    limit=1,
+                )
+            ),
+            None,
+        )
+        if not credit_note:
+            return False
         lines = self.call(
             "account.move",
             "read",
