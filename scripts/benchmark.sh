@@ -21,13 +21,4 @@ set -euo pipefail
 # shellcheck source=scripts/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-smb_check_odoo
-smb_check_postgres
-
-WORK="$(mktemp -d "${TMPDIR:-/tmp}/smb_bench.XXXXXX")"
-trap 'rm -rf "$WORK"' EXIT
-smb_link_addon "$WORK/addons"
-ODOO_PATH="$(smb_odoo_addons_path)"
-
-env TZ=UTC "$PYTHON" "$REPO_ROOT/scripts/benchmark.py" \
-    --addons-path="$WORK/addons${ODOO_PATH:+,$ODOO_PATH}" "$@"
+smb_run_with_addon smb_bench benchmark.py "$@"

@@ -141,6 +141,24 @@ smb_link_addon() {
     fi
 }
 
+# smb_run_with_addon PREFIX SCRIPT [ARGS...]: check Odoo and PostgreSQL, link
+# the checkout into a scratch addons directory ($SMB_WORK, named PREFIX.XXXXXX,
+# removed on exit) and run scripts/SCRIPT with $PYTHON, in UTC, with that
+# directory and Odoo's own in --addons-path, then ARGS.
+smb_run_with_addon() {
+    local prefix="$1" script="$2" odoo_path
+    shift 2
+    smb_check_odoo
+    smb_check_postgres
+    SMB_WORK="$(mktemp -d "${TMPDIR:-/tmp}/$prefix.XXXXXX")"
+    export SMB_WORK
+    trap 'rm -rf "$SMB_WORK"' EXIT
+    smb_link_addon "$SMB_WORK/addons"
+    odoo_path="$(smb_odoo_addons_path)"
+    env TZ=UTC "$PYTHON" "$REPO_ROOT/scripts/$script" \
+        --addons-path="$SMB_WORK/addons${odoo_path:+,$odoo_path}" "$@"
+}
+
 # Command line of the Odoo server CLI run with $PYTHON (in UTC, like odoo-bin).
 # An array rather than a function so that `"${SMB_ODOO[@]}" ... &` makes $! the
 # Odoo process itself.

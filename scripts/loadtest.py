@@ -1135,7 +1135,11 @@ def main(argv=None):
         f"module at {commit_id}; load average {load()}"
     )
     db = f"smb_load_{os.getpid()}_{uuid.uuid4().hex[:6]}"
-    workdir = Path(os.environ.get("SMB_LOAD_DIR") or "/tmp")
+    # The server's log: in SMB_LOAD_DIR when set, else in the scratch
+    # directory scripts/loadtest.sh removes at the end.
+    workdir = Path(
+        os.environ.get("SMB_LOAD_DIR") or os.environ.get("SMB_WORK") or "/tmp"
+    )
     out(f"==> creating database {db} with {MODULE}, no demo data")
     registry = create_database(args, db)
     data = build(registry, args)

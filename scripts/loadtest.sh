@@ -23,13 +23,4 @@ set -euo pipefail
 # shellcheck source=scripts/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-smb_check_odoo
-smb_check_postgres
-
-WORK="$(mktemp -d "${TMPDIR:-/tmp}/smb_load.XXXXXX")"
-trap 'rm -rf "$WORK"' EXIT
-smb_link_addon "$WORK/addons"
-ODOO_PATH="$(smb_odoo_addons_path)"
-
-env TZ=UTC SMB_LOAD_DIR="${SMB_LOAD_DIR:-$WORK}" "$PYTHON" "$REPO_ROOT/scripts/loadtest.py" \
-    --addons-path="$WORK/addons${ODOO_PATH:+,$ODOO_PATH}" "$@"
+smb_run_with_addon smb_load loadtest.py "$@"
