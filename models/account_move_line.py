@@ -8,6 +8,8 @@ from odoo.tools import SQL
 from odoo.tools.misc import format_amount
 from odoo.tools.sql import constraint_definition
 
+from ..tools.milestone_fields import field_labels
+
 # The database keeps a milestone on one live invoice line, whatever writes to
 # it. Deferred to the end of the transaction: within one flush, Odoo may write
 # the line a reversal frees after the line that bills the milestone again.
@@ -262,10 +264,7 @@ class AccountMoveLine(models.Model):
                 self.env._(
                     "%(fields)s of an invoice line follow from its billing milestone "
                     "and its credit notes, and cannot be written.",
-                    fields=", ".join(
-                        self._fields[name]._description_string(self.env)
-                        for name in sorted(forged)
-                    ),
+                    fields=field_labels(self, forged),
                 )
             )
         if "billing_milestone_id" in vals and any(

@@ -7,7 +7,7 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL
 from odoo.tools.misc import format_date
 
-from ..tools.milestone_fields import fields_with
+from ..tools.milestone_fields import field_labels, fields_with
 from ..tools.run_state import replanned_lines
 from ..tools.schedule import (
     ScheduleEntry,
@@ -643,9 +643,7 @@ class SaleBillingMilestone(models.Model):
         processed = self._filter_processed()
         if not frozen or not processed:
             return
-        field_names = ", ".join(
-            self._fields[name]._description_string(self.env) for name in sorted(frozen)
-        )
+        field_names = field_labels(self, frozen)
         raise UserError(
             self.env._(
                 "Milestone %(milestones)s is already processed: its %(fields)s can "

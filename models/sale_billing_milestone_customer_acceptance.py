@@ -10,7 +10,7 @@ from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools.misc import format_date
 
-from ..tools.milestone_fields import fields_with
+from ..tools.milestone_fields import field_labels, fields_with
 
 # What only a request and its answer decide: never written on the milestone.
 ACCEPTANCE_FIELDS = fields_with("acceptance")
@@ -179,10 +179,7 @@ class SaleBillingMilestone(models.Model):
                 "%(fields)s cannot be written on a billing milestone: only the "
                 "customer, on the portal, or the daily job records an acceptance. "
                 "Use Ask Again to send the customer a new request.",
-                fields=", ".join(
-                    self._fields[name]._description_string(self.env)
-                    for name in sorted(written)
-                ),
+                fields=field_labels(self, written),
             )
         )
 

@@ -6,7 +6,7 @@
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 
-from ..tools.milestone_fields import fields_with
+from ..tools.milestone_fields import field_labels, fields_with
 
 # What Put on Hold and Release write along with the hold itself.
 HOLD_FIELDS = fields_with("hold")
@@ -65,10 +65,7 @@ class SaleBillingMilestone(models.Model):
                 self.env._(
                     "%(fields)s of a billing milestone are given when it is put on "
                     "hold or released (Put on Hold, Release), not written apart.",
-                    fields=", ".join(
-                        self._fields[name]._description_string(self.env)
-                        for name in sorted(written)
-                    ),
+                    fields=field_labels(self, written),
                 )
             )
 

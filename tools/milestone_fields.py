@@ -67,3 +67,11 @@ MILESTONE_FIELDS = {
 def fields_with(role):
     """The names of the milestone's fields that have ``role``."""
     return frozenset(name for name, roles in MILESTONE_FIELDS.items() if role in roles)
+
+
+def field_labels(records, names):
+    """The labels of fields ``names`` of ``records``' model in the user's
+    language, by technical name, as a rule's message lists them."""
+    return ", ".join(
+        records._fields[name]._description_string(records.env) for name in sorted(names)
+    )
