@@ -1,11 +1,13 @@
 # Copyright 2026 Milestone Billing
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from contextlib import contextmanager
+from datetime import timedelta
 
 import pytest
+from freezegun import freeze_time
 from lxml import html
 
-from odoo import Command, api
+from odoo import Command, api, fields
 from odoo.modules.registry import Registry
 from odoo.tests import BaseCase, get_db_name, tagged
 
@@ -138,6 +140,29 @@ class BillingMilestoneCommon(TestSaleCommon):
         milestones = self._add_milestones(order.order_line, *milestone_values)
         order.action_confirm()
         return order, milestones
+
+    def _go_live_awaiting_acceptance(self):
+        """A confirmed order whose one Manual milestone, Go-live (100 %, deemed
+        accepted after 5 days), is reached and awaits the customer: the order
+        and the milestone."""
+        order, (milestone,) = self._confirmed_order(
+            {
+                "kind": "manual",
+                "percent": 100,
+                "description": "Go-live",
+                "requires_acceptance": True,
+                "acceptance_days": 5,
+            }
+        )
+        milestone.action_reach()
+        return order, milestone
+
+    def _deem_accepted(self, days=5):
+        """The daily job's deemed acceptance, ``days`` days from today: that day."""
+        deemed_on = fields.Date.today() + timedelta(days=days)
+        with freeze_time(deemed_on):
+            self.env["sale.billing.milestone"]._apply_deemed_acceptance()
+        return deemed_on
 
     def _invoice(self, orders, **values):
         """Create Invoice ‣ Regular Invoice, as a user clicks it: the new

@@ -1,11 +1,9 @@
 # Copyright 2026 Milestone Billing
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 import re
-from datetime import date, timedelta
+from datetime import date
 
-from freezegun import freeze_time
-
-from odoo import Command, fields
+from odoo import Command
 from odoo.exceptions import UserError
 from odoo.tests import Form, tagged
 from odoo.tools.misc import format_date
@@ -94,25 +92,11 @@ class TestDisplay(LedgerCase):
         self.assertNotEqual(latest.billable_date, latest._get_customer_trigger_date())
 
     def test_customer_reads_a_deemed_acceptance_as_done(self):
-        order = self._create_order()
-        (milestone,) = self._add_milestones(
-            order.order_line,
-            {
-                "kind": "manual",
-                "percent": 100,
-                "description": "Go-live",
-                "requires_acceptance": True,
-                "acceptance_days": 5,
-            },
-        )
-        order.action_confirm()
-        milestone.action_reach()
+        __, milestone = self._go_live_awaiting_acceptance()
         self.assertEqual(
             milestone.customer_trigger, "When Go-live is reached and you accept it"
         )
-        deemed_on = fields.Date.today() + timedelta(days=5)
-        with freeze_time(deemed_on):
-            self.env["sale.billing.milestone"]._apply_deemed_acceptance()
+        deemed_on = self._deem_accepted()
         self.assertTrue(milestone.acceptance_deemed)
         self.assertEqual(
             milestone.customer_trigger,

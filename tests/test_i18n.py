@@ -1,12 +1,9 @@
 # Copyright 2026 Milestone Billing
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 import re
-from datetime import timedelta
 
-from freezegun import freeze_time
 from lxml import etree
 
-from odoo import fields
 from odoo.exceptions import UserError, ValidationError
 from odoo.tests import new_test_user, tagged
 
@@ -227,21 +224,8 @@ class TestTranslations(LedgerCase):
         self.assertFalse([d for d in descriptions if "alendario" in d])
 
     def test_each_language_reads_a_deemed_acceptance_as_done(self):
-        order = self._create_order()
-        (milestone,) = self._add_milestones(
-            order.order_line,
-            {
-                "kind": "manual",
-                "percent": 100,
-                "description": "Go-live",
-                "requires_acceptance": True,
-                "acceptance_days": 5,
-            },
-        )
-        order.action_confirm()
-        milestone.action_reach()
-        with freeze_time(fields.Date.today() + timedelta(days=5)):
-            self.env["sale.billing.milestone"]._apply_deemed_acceptance()
+        __, milestone = self._go_live_awaiting_acceptance()
+        self._deem_accepted()
         for code, deemed in EXPECTED_DEEMED.items():
             with self.subTest(lang=code):
                 env = self.env(context=dict(self.env.context, lang=code))

@@ -380,22 +380,8 @@ class TestBillingSchedulePortal(BillingMilestoneCommon, HttpCase):
         self.assertEqual([share.get("class") for share in shares], ["text-nowrap"] * 2)
 
     def test_customer_reads_a_deemed_acceptance_as_done(self):
-        order = self._create_order()
-        (milestone,) = self._add_milestones(
-            order.order_line,
-            {
-                "kind": "manual",
-                "percent": 100,
-                "description": "Go-live",
-                "requires_acceptance": True,
-                "acceptance_days": 5,
-            },
-        )
-        order.action_confirm()
-        milestone.action_reach()
-        deemed_on = fields.Date.today() + timedelta(days=5)
-        with freeze_time(deemed_on):
-            self.env["sale.billing.milestone"]._apply_deemed_acceptance()
+        order, milestone = self._go_live_awaiting_acceptance()
+        deemed_on = self._deem_accepted()
         self.authenticate(self.portal_user.login, self.portal_password)
         rows = schedule_rows(
             self._page(order).content, "//section[@id='billing_schedule']"
