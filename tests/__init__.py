@@ -1,6 +1,10 @@
 # Copyright 2026 Milestone Billing
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+import os
+
 from hypothesis import HealthCheck, settings
+
+from odoo.tests.common import TransactionCase
 
 from . import test_product
 from . import test_billing_schedule
@@ -38,3 +42,11 @@ settings.register_profile(
     suppress_health_check=[HealthCheck.too_slow],
 )
 settings.load_profile("sale_milestone_billing")
+
+# pytest-odoo gives each xdist worker its own copy of the database, but one
+# filestore. The filestore garbage collection Odoo runs after each test class
+# keeps only the files its own database refers to: it deleted the files a test
+# of the other worker had written and not committed (a portal signature then
+# read back empty). The test databases are thrown away after the run.
+if os.getenv("PYTEST_XDIST_WORKER"):
+    TransactionCase._gc_filestore = classmethod(lambda cls: None)
