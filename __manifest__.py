@@ -35,6 +35,7 @@
     "demo": [
         "demo/sale_milestone_billing_demo.xml",
     ],
+    "post_init_hook": "post_init_hook",
     "assets": {
         "web.assets_backend": [
             "sale_milestone_billing/static/src/views/**/*",

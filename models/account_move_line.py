@@ -9,6 +9,7 @@ from odoo.tools.misc import format_amount
 from odoo.tools.sql import constraint_definition
 
 from ..tools.milestone_fields import field_labels
+from ..tools.schedule import retention_of
 
 # The database keeps a milestone on one live invoice line, whatever writes to
 # it. Deferred to the end of the transaction: within one flush, Odoo may write
@@ -86,6 +87,32 @@ class AccountMoveLine(models.Model):
         index="btree_not_null",
         help="The line bills its milestone now: a customer invoice line, draft or "
         "posted, not credited in full by Bill Again Later credit notes.",
+    )
+
+    billing_retention_line_id = fields.Many2one(
+        "sale.order.line",
+        string="Retention of",
+        copy=False,
+        index="btree_not_null",
+        readonly=True,
+        help="The order line whose retention this line withholds or releases.",
+    )
+    billing_retention_milestone_id = fields.Many2one(
+        "sale.billing.milestone",
+        string="Retention Withheld on",
+        copy=False,
+        index="btree_not_null",
+        readonly=True,
+        help="The billing milestone whose invoice line this line withholds the "
+        "retention of.",
+    )
+    billing_retention_role = fields.Selection(
+        selection=[("withhold", "Withheld"), ("release", "Released")],
+        string="Retention",
+        copy=False,
+        readonly=True,
+        help="Withheld: the line keeps back part of a milestone until the "
+        "release. Released: the line bills the retention withheld.",
     )
 
     def init(self):
@@ -283,7 +310,37 @@ class AccountMoveLine(models.Model):
             self.filtered(
                 "billing_milestone_live"
             ).billing_milestone_id._sync_reopened_parts()
+            self._sync_billing_retention_lines()
         return res
+
+    def _sync_billing_retention_lines(self):
+        """The retention lines of draft invoices and credit notes follow the
+        milestone line they withhold for: a partial credit note credits the
+        retention of what it credits."""
+        milestone_lines = self.filtered(
+            lambda aml: aml.billing_milestone_id
+            and aml.parent_state == "draft"
+            and not aml.billing_milestone_id.is_retention_release
+        )
+        retention_lines = milestone_lines.move_id.line_ids.filtered(
+            lambda aml: aml.billing_retention_role == "withhold"
+            and aml not in self
+        )
+        for aml in milestone_lines:
+            milestone = aml.billing_milestone_id
+            sale_line = milestone.sale_line_id
+            withheld = retention_of(
+                aml.price_subtotal,
+                sale_line.billing_retention_percent,
+                aml.currency_id.rounding,
+            )
+            siblings = retention_lines.filtered(
+                lambda r, aml=aml: r.move_id == aml.move_id
+                and r.billing_retention_milestone_id == aml.billing_milestone_id
+            )
+            for sibling in siblings:
+                taxes = "set" if sibling.tax_ids else None
+                sibling.write(milestone._get_retention_price_values(-withheld, taxes))
 
     def unlink(self):
         milestones = self.billing_milestone_id
@@ -312,4 +369,13 @@ class AccountMoveLine(models.Model):
         if self.move_type == "out_refund" and self.billing_reopened_part_ids:
             milestone = self.billing_reopened_part_ids[:1]
         values["billing_milestone_id"] = milestone.id
+        values.update(
+            {
+                "billing_retention_line_id": self.billing_retention_line_id.id,
+                "billing_retention_milestone_id": (
+                    self.billing_retention_milestone_id.id
+                ),
+                "billing_retention_role": self.billing_retention_role,
+            }
+        )
         return res

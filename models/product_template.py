@@ -15,6 +15,51 @@ class ProductTemplate(models.Model):
         help="Billing milestones given to each order line of this product.",
     )
 
+    billing_retention_percent = fields.Float(
+        string="Retention %",
+        digits=(16, 2),
+        aggregator=None,
+        help="Retention % given to each new order line of this product: the "
+        "percent of each milestone invoice withheld until the Retention Release "
+        "milestone bills it; 0: none.",
+    )
+
+    @api.constrains("billing_retention_percent", "billing_milestone_template_ids")
+    def _check_billing_retention(self):
+        for product in self:
+            percent = product.billing_retention_percent
+            if not 0 <= percent <= 100:
+                raise ValidationError(
+                    self.env._(
+                        'Product "%(product)s": Retention %% must be between 0 and '
+                        "100 (got %(percent)s).",
+                        product=product.display_name,
+                        percent=percent,
+                    )
+                )
+            releases = product.billing_milestone_template_ids.filtered(
+                "is_retention_release"
+            )
+            if releases and not percent:
+                raise ValidationError(
+                    self.env._(
+                        'Product "%(product)s": milestone %(milestones)s is a '
+                        "Retention Release, but the product withholds no "
+                        "Retention %%. Set its Retention %% first.",
+                        product=product.display_name,
+                        milestones=releases._milestone_labels(),
+                    )
+                )
+            if len(releases) > 1:
+                raise ValidationError(
+                    self.env._(
+                        'Product "%(product)s": milestones %(milestones)s are both '
+                        "Retention Releases; a line releases its retention once.",
+                        product=product.display_name,
+                        milestones=releases._milestone_labels(),
+                    )
+                )
+
     @api.constrains("type", "service_type")
     def _check_milestone_policy_on_service(self):
         self._raise_if_milestones_on_goods(

@@ -12,3 +12,9 @@ class ResConfigSettings(models.TransientModel):
     billing_acceptance_mail_template_id = fields.Many2one(
         related="company_id.billing_acceptance_mail_template_id", readonly=False
     )
+    billing_retention_account_id = fields.Many2one(
+        related="company_id.billing_retention_account_id", readonly=False
+    )
+    billing_retention_tax = fields.Selection(
+        related="company_id.billing_retention_tax", readonly=False
+    )

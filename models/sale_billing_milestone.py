@@ -322,6 +322,11 @@ class SaleBillingMilestone(models.Model):
         "sale_line_id.billing_milestone_ids.invoice_line_id.price_subtotal",
         "sale_line_id.billing_milestone_ids.invoice_line_id.billing_credited_amount",
         "sale_line_id.billing_milestone_ids.reopened_from_id",
+        # A Retention Release bills what the line's invoices withhold.
+        "is_retention_release",
+        "sale_line_id.billing_retention_percent",
+        "sale_line_id.billing_retention_held",
+        "sale_line_id.billing_milestone_ids.invoice_id.state",
     )
     def _compute_amount(self):
         amounts = {}

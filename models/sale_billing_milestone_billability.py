@@ -100,6 +100,7 @@ class SaleBillingMilestone(models.Model):
         "billable_date",
         "is_due",
         "sale_line_id.billing_replan_needed",
+        "retention_release_waiting",
     )
     def _compute_is_billable_now(self):
         for milestone in self:
@@ -115,6 +116,7 @@ class SaleBillingMilestone(models.Model):
         "sale_line_id.billing_replan_needed",
         "acceptance_state",
         "acceptance_requested_date",
+        "retention_release_waiting",
     )
     def _compute_billable_reason(self):
         for milestone in self:
@@ -142,6 +144,7 @@ class SaleBillingMilestone(models.Model):
             self.billable_date,
             self.is_due,
             self.sale_line_id.billing_replan_needed,
+            self.retention_release_waiting,
         )
 
     def _get_billing_block_reason(self, block):
@@ -174,6 +177,10 @@ class SaleBillingMilestone(models.Model):
             "unconfirmed": self.env._("Order not confirmed"),
             "no_contract_date": self.env._("The order has no contract date yet"),
             "not_reached": self.env._("Not reached yet"),
+            "retention": self.env._(
+                "Releases the retention once every other milestone of the line "
+                "is invoiced and posted"
+            ),
             "replan": self.env._(
                 "The line's net amount changed after invoicing: re-plan its schedule"
             ),

@@ -89,6 +89,13 @@ class SaleBillingMilestoneMixin(models.AbstractModel):
         "Leave 0 to let the payment terms decide.",
     )
 
+    is_retention_release = fields.Boolean(
+        string="Retention Release",
+        help="Bills the retention withheld on the line's invoices, once every "
+        "other milestone of the line is invoiced and posted and its own trigger "
+        "is met. It has no Fixed Amount or Percent of its own.",
+    )
+
     @api.model_create_multi
     def create(self, vals_list):
         self._check_user_fields({name for vals in vals_list for name in vals})
@@ -138,10 +145,25 @@ class SaleBillingMilestoneMixin(models.AbstractModel):
         lists them."""
         return self.sorted(lambda m: (m.sequence, m._origin.id or 0))
 
-    @api.constrains("kind", "fixed_amount", "percent")
+    def _is_reopened_part(self):
+        """Whether the milestone is a part a credit note re-opened."""
+        return False
+
+    @api.constrains("kind", "fixed_amount", "percent", "is_retention_release")
     def _check_amount_or_percent(self):
         for milestone in self:
             label = milestone._milestone_label()
+            if milestone.is_retention_release and not milestone._is_reopened_part():
+                if milestone.fixed_amount or milestone.percent:
+                    raise ValidationError(
+                        self.env._(
+                            'Milestone "%(milestone)s": a Retention Release bills '
+                            "the retention withheld on the line's invoices; it "
+                            "takes no Fixed Amount or Percent of its own.",
+                            milestone=label,
+                        )
+                    )
+                continue
             if bool(milestone.fixed_amount) == bool(milestone.percent):
                 raise ValidationError(
                     self.env._(

@@ -149,6 +149,9 @@ class SaleBillingMilestone(models.Model):
 
     # Business methods
 
+    def _is_reopened_part(self):
+        return bool(self.reopened_from_id)
+
     def _get_reopening_amount(self, line):
         """What ``line`` re-opens of the milestone: the untaxed amount of a
         credit note line, or what an invoice line bills short."""

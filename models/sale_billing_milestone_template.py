@@ -25,6 +25,10 @@ class SaleBillingMilestoneTemplate(models.Model):
     company_id = fields.Many2one(related="product_tmpl_id.company_id")
     currency_id = fields.Many2one(related="product_tmpl_id.currency_id")
 
+    @api.constrains("is_retention_release")
+    def _check_template_retention_release(self):
+        self.product_tmpl_id._check_billing_retention()
+
     def _get_user_fields(self):
         return super()._get_user_fields() | {"product_tmpl_id"}
 

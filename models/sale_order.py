@@ -393,10 +393,12 @@ class SaleOrder(models.Model):
                 if len(line_ids) != 1 or line_ids[0] not in milestones_of_line:
                     commands.append(command)
                     continue
-                commands += [
-                    Command.create(milestone._prepare_invoice_line_values(values))
-                    for milestone in milestones_of_line[line_ids[0]]
-                ]
+                for milestone in milestones_of_line[line_ids[0]]:
+                    line_values = milestone._prepare_invoice_line_values(values)
+                    commands.append(Command.create(line_values))
+                    retention = milestone._prepare_retention_line_values(line_values)
+                    if retention:
+                        commands.append(Command.create(retention))
             invoice_vals["invoice_line_ids"] = commands
         return super()._create_account_invoices(invoice_vals_list, final)
 

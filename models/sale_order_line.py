@@ -181,6 +181,7 @@ class SaleOrderLine(models.Model):
         "billing_milestone_ids.sequence",
         "billing_milestone_ids.percent",
         "billing_milestone_ids.fixed_amount",
+        "billing_milestone_ids.is_retention_release",
     )
     def _compute_billing_schedule_summary(self):
         for line in self:
@@ -208,7 +209,7 @@ class SaleOrderLine(models.Model):
         unscheduled = self.filtered(lambda line: not line.billing_milestone_ids)
         unscheduled._compute_billing_totals_from_invoices()
         for line in self - unscheduled:
-            milestones = line.billing_milestone_ids
+            milestones = line.billing_milestone_ids._filter_revenue()
             processed = milestones._filter_processed()
             paid = processed.filtered(
                 lambda m: m.invoice_payment_state in ("paid", "in_payment")
@@ -243,7 +244,7 @@ class SaleOrderLine(models.Model):
         scheduled = self.filtered("billing_milestone_ids")
         res = super(SaleOrderLine, self - scheduled)._compute_qty_delivered()
         for line in scheduled:
-            milestones = line.billing_milestone_ids
+            milestones = line.billing_milestone_ids._filter_revenue()
             processed = milestones._filter_processed()
             line.qty_delivered = line._get_billing_share(
                 milestones.filtered(lambda m, p=processed: m in p or m.is_billable_now)
@@ -263,7 +264,7 @@ class SaleOrderLine(models.Model):
         scheduled = self.filtered("billing_milestone_ids")
         res = super(SaleOrderLine, self - scheduled)._compute_qty_invoiced()
         for line in scheduled:
-            processed = line.billing_milestone_ids._filter_processed()
+            processed = line.billing_milestone_ids._filter_revenue()._filter_processed()
             line.qty_invoiced = line._get_billing_share(
                 processed, sum(m._get_billed_amount() for m in processed)
             )
@@ -275,7 +276,9 @@ class SaleOrderLine(models.Model):
         res = super(SaleOrderLine, self - scheduled)._compute_qty_invoiced_posted()
         for line in scheduled:
             line.qty_invoiced_posted = line._get_billing_share(
-                line.billing_milestone_ids._filter_processed().filtered(
+                line.billing_milestone_ids._filter_revenue()
+                ._filter_processed()
+                .filtered(
                     lambda m: m.invoice_state == "posted"
                 )
             )
@@ -357,6 +360,8 @@ class SaleOrderLine(models.Model):
         return bool(self.billing_milestone_ids._filter_processed())
 
     def _get_billing_share_label(self, milestone):
+        if milestone.is_retention_release:
+            return self.env._("Retention")
         if milestone.percent:
             return f"{format_percent(milestone.percent)} %"
         return format_amount(self.env, milestone.fixed_amount, self.currency_id)
@@ -436,8 +441,9 @@ class SaleOrderLine(models.Model):
     def _check_billing_processed_amount(self):
         for line in self.filtered("billing_milestone_ids"):
             currency = line.currency_id
-            billed = {m: m._get_billed_amount() for m in line.billing_milestone_ids}
-            processed = line.billing_milestone_ids.filtered(
+            revenue = line.billing_milestone_ids._filter_revenue()
+            billed = {m: m._get_billed_amount() for m in revenue}
+            processed = revenue.filtered(
                 lambda m, billed=billed: billed[m] is not None
             )
             processed_amount = sum(billed[m] for m in processed)
@@ -463,7 +469,11 @@ class SaleOrderLine(models.Model):
             percent = sum(milestones.mapped("percent"))
             # From what decides the amounts, not the stored ones, which the
             # running flush may not have brought up to date yet.
-            total = sum(line._get_billing_schedule_amounts().values())
+            total = sum(
+                amount
+                for milestone, amount in line._get_billing_schedule_amounts().items()
+                if not milestone.is_retention_release
+            )
             if float_compare(percent, 100.0, precision_digits=PERCENT_DIGITS) > 0:
                 raise ValidationError(
                     self.env._(
@@ -518,7 +528,11 @@ class SaleOrderLine(models.Model):
             milestone: milestone._get_schedule_entry(reopened[milestone])
             for milestone in milestones
         }
-        planned = milestones.filtered(lambda m: not m.reopened_from_id)
+        # The release bills the retention withheld, not a share of the net.
+        planned = milestones.filtered(
+            lambda m: not m.reopened_from_id and not m.is_retention_release
+        )
+        releases = milestones._filter_releases()
         amounts = dict(
             zip(
                 planned,
@@ -530,9 +544,18 @@ class SaleOrderLine(models.Model):
                 strict=True,
             )
         )
-        for part in milestones - planned:
+        for part in milestones - planned - releases:
             frozen = entries[part].frozen_amount
             amounts[part] = part.fixed_amount if frozen is None else frozen
+        for release in releases:
+            frozen = entries[release].frozen_amount
+            amounts[release] = (
+                self._get_billing_retention_expected(
+                    {m: amounts[m] for m in milestones._filter_revenue()}
+                )
+                if frozen is None
+                else frozen
+            )
         return {
             milestone: self.currency_id.round(amount - reopened[milestone])
             for milestone, amount in amounts.items()

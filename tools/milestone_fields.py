@@ -33,6 +33,7 @@ MILESTONE_FIELDS = {
     "requires_acceptance": {"schedule", "frozen"},
     "acceptance_days": {"schedule"},
     "due_days": {"schedule", "trigger", "frozen"},
+    "is_retention_release": {"schedule", "trigger", "frozen"},
     "sale_line_id": {"user", "frozen"},
     "is_reached": {"user", "trigger", "frozen"},
     "reached_date": {"user", "trigger", "frozen"},

@@ -108,7 +108,8 @@ def schedule_amounts(net, entries, rounding):
 # has reached ``billable_on``, a fact the daily housekeeping records, not
 # today's date.
 BillingFacts = namedtuple(
-    "BillingFacts", "status order_confirmed kind billable_on is_due replan_needed"
+    "BillingFacts",
+    "status order_confirmed kind billable_on is_due replan_needed retention_waiting",
 )
 
 # When a milestone is billable: the rules a billable milestone meets, in the
@@ -140,6 +141,11 @@ BILLING_RULES = (
         lambda as_of: [("sale_line_id.billing_replan_needed", "=", False)],
     ),
     BillingRule(
+        "retention",
+        lambda facts: not facts.retention_waiting,
+        lambda as_of: [("retention_release_waiting", "=", False)],
+    ),
+    BillingRule(
         "no_contract_date",
         lambda facts: facts.kind != "days" or bool(facts.billable_on),
         lambda as_of: ["|", ("kind", "!=", "days"), ("billable_date", "!=", False)],
@@ -162,14 +168,32 @@ BILLING_RULES = (
 
 
 def billing_block(
-    status, order_confirmed, kind, billable_on, is_due, replan_needed=False
+    status,
+    order_confirmed,
+    kind,
+    billable_on,
+    is_due,
+    replan_needed=False,
+    retention_waiting=False,
 ):
     """Why a milestone cannot be invoiced now, as the block of the first rule
     of ``BILLING_RULES`` it fails; None when it can."""
     facts = BillingFacts(
-        status, order_confirmed, kind, billable_on, is_due, replan_needed
+        status,
+        order_confirmed,
+        kind,
+        billable_on,
+        is_due,
+        replan_needed,
+        retention_waiting,
     )
     return next((rule.block for rule in BILLING_RULES if not rule.holds(facts)), None)
+
+
+def retention_of(amount, percent, rounding):
+    """The retention withheld on ``amount`` at ``percent``, rounded as the
+    currency rounds (half up, as Odoo rounds an invoice line)."""
+    return float_round(amount * percent / 100.0, precision_rounding=rounding)
 
 
 def exact_quantity_price(amount, currency_digits, price_digits):

@@ -1,0 +1,186 @@
+# Copyright 2026 Milestone Billing
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+# One concern of sale.billing.milestone per file, as Odoo splits its own models.
+# pylint: disable=consider-merging-classes-inherited
+from odoo import Command, api, fields, models
+from odoo.exceptions import ValidationError
+
+from ..tools.schedule import exact_quantity_price, retention_of
+
+
+class SaleBillingMilestone(models.Model):
+    """Retention: each milestone invoice withholds the line's Retention % of the
+    milestone on a separate line, on the company's Retention Receivable
+    account; the line's Retention Release milestone bills what was withheld,
+    once every other milestone of the line is invoiced and posted."""
+
+    _inherit = "sale.billing.milestone"
+
+    retention_amount = fields.Monetary(
+        string="Retention",
+        compute="_compute_retention_amount",
+        currency_field="currency_id",
+        help="Untaxed part of the milestone withheld on its invoice until the "
+        "retention is released: what its invoice withholds once invoiced.",
+    )
+    retention_release_waiting = fields.Boolean(
+        string="Release Waiting",
+        compute="_compute_retention_release_waiting",
+        store=True,
+        help="A Retention Release milestone waits until every other milestone of "
+        "its line is invoiced and posted.",
+    )
+
+    @api.depends(
+        "amount",
+        "is_retention_release",
+        "sale_line_id.billing_retention_percent",
+        "invoice_line_id",
+    )
+    def _compute_retention_amount(self):
+        for milestone in self:
+            milestone.retention_amount = milestone._get_retention_withheld()
+
+    @api.depends(
+        "is_retention_release",
+        "sale_line_id.billing_milestone_ids.status",
+        "sale_line_id.billing_milestone_ids.invoice_id.state",
+    )
+    def _compute_retention_release_waiting(self):
+        for milestone in self:
+            others = milestone.sale_line_id.billing_milestone_ids - milestone
+            milestone.retention_release_waiting = milestone.is_retention_release and any(
+                other.invoice_id.state != "posted"
+                for other in others._filter_revenue()
+            )
+
+    @api.constrains("is_retention_release", "sale_line_id")
+    def _check_retention_release(self):
+        lines = self.filtered("is_retention_release").sale_line_id
+        for line in lines:
+            releases = line.billing_milestone_ids._filter_releases()
+            if not line.billing_retention_percent:
+                raise ValidationError(
+                    self.env._(
+                        'Order line "%(line)s": milestone %(milestones)s is a '
+                        "Retention Release, but the line withholds no Retention "
+                        "%%. Set its Retention %% first.",
+                        line=line.display_name,
+                        milestones=releases._milestone_labels(),
+                    )
+                )
+            if len(releases) > 1:
+                raise ValidationError(
+                    self.env._(
+                        'Order line "%(line)s": milestones %(milestones)s are both '
+                        "Retention Releases; a line releases its retention once.",
+                        line=line.display_name,
+                        milestones=releases._milestone_labels(),
+                    )
+                )
+
+    def _filter_releases(self):
+        """The Retention Release milestones, not the parts re-opened from them."""
+        return self.filtered(lambda m: m.is_retention_release and not m.reopened_from_id)
+
+    def _filter_revenue(self):
+        """The milestones that bill the line's revenue: all but the release and
+        the parts re-opened from it."""
+        return self.filtered(lambda m: not m.is_retention_release)
+
+    def _get_retention_withheld(self):
+        """Untaxed retention of the milestone: what its live invoice withholds,
+        else what the line's Retention % would withhold on its amount now."""
+        self.ensure_one()
+        if self.is_retention_release:
+            return 0.0
+        invoice_line = self.invoice_line_id
+        if invoice_line:
+            withheld = invoice_line.move_id.invoice_line_ids.filtered(
+                lambda aml: aml.billing_retention_milestone_id == self
+            )
+            return -sum(
+                self._to_milestone_currency(aml.price_subtotal, aml) for aml in withheld
+            )
+        if self.sale_line_id._filter_billing_retention_released():
+            return 0.0
+        return retention_of(
+            self.amount,
+            self.sale_line_id.billing_retention_percent,
+            self.currency_id.rounding,
+        )
+
+    def _prepare_invoice_line_values(self, base_values):
+        values = super()._prepare_invoice_line_values(base_values)
+        if not self.is_retention_release:
+            return values
+        # The release credits the Retention Receivable account: no revenue.
+        company = self.company_id
+        values.update(
+            {
+                "account_id": company._get_billing_retention_account().id,
+                "billing_retention_line_id": self.sale_line_id.id,
+                "billing_retention_role": "release",
+            }
+        )
+        if company.billing_retention_tax == "invoice":
+            # Taxed in full on each milestone invoice: the release is not.
+            values.update(self._get_retention_price_values(self.amount, taxes=None))
+            values["tax_ids"] = [Command.clear()]
+        return values
+
+    def _prepare_retention_line_values(self, milestone_values):
+        """The invoice line that withholds the milestone's retention, next to
+        its line of ``milestone_values``; None when nothing is withheld."""
+        self.ensure_one()
+        line = self.sale_line_id
+        if self.is_retention_release or line._filter_billing_retention_released():
+            return None
+        withheld = retention_of(
+            self.amount, line.billing_retention_percent, self.currency_id.rounding
+        )
+        if not withheld:
+            return None
+        company = self.company_id
+        taxes = None
+        if company.billing_retention_tax == "release":
+            # Taxed at release: the invoice taxes the amount less the retention.
+            taxes = milestone_values.get("tax_ids")
+        return {
+            "display_type": "product",
+            "name": self.env._(
+                "Retention %(percent)s %% withheld on %(milestone)s",
+                percent=line.billing_retention_percent,
+                milestone=self.display_name,
+            ),
+            "account_id": company._get_billing_retention_account().id,
+            **self._get_retention_price_values(-withheld, taxes),
+            "discount": 0.0,
+            "tax_ids": taxes or [Command.clear()],
+            "analytic_distribution": milestone_values.get("analytic_distribution"),
+            "billing_retention_line_id": line.id,
+            "billing_retention_milestone_id": self.id,
+            "billing_retention_role": "withhold",
+            "sequence": milestone_values.get("sequence", 10),
+        }
+
+    def _get_retention_price_values(self, amount, taxes):
+        """Quantity and unit price of an invoice line worth ``amount`` untaxed,
+        under the order line's taxes when ``taxes`` (commands) are given."""
+        price = amount
+        tax_records = self.sale_line_id.tax_id if taxes else self.env["account.tax"]
+        if any(tax_records.mapped("price_include")):
+            price = tax_records.compute_all(
+                amount,
+                self.currency_id,
+                1.0,
+                self.product_id,
+                self.partner_id,
+                handle_price_include=False,
+            )["total_included"]
+        quantity, price_unit = exact_quantity_price(
+            price,
+            self.currency_id.decimal_places,
+            self.env["decimal.precision"].precision_get("Product Price"),
+        )
+        return {"quantity": quantity, "price_unit": price_unit}
