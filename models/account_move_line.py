@@ -318,13 +318,14 @@ class AccountMoveLine(models.Model):
         milestone line they withhold for: a partial credit note credits the
         retention of what it credits."""
         milestone_lines = self.filtered(
-            lambda aml: aml.billing_milestone_id
-            and aml.parent_state == "draft"
-            and not aml.billing_milestone_id.is_retention_release
+            lambda aml: (
+                aml.billing_milestone_id
+                and aml.parent_state == "draft"
+                and not aml.billing_milestone_id.is_retention_release
+            )
         )
         retention_lines = milestone_lines.move_id.line_ids.filtered(
-            lambda aml: aml.billing_retention_role == "withhold"
-            and aml not in self
+            lambda aml: aml.billing_retention_role == "withhold" and aml not in self
         )
         for aml in milestone_lines:
             milestone = aml.billing_milestone_id
@@ -335,8 +336,10 @@ class AccountMoveLine(models.Model):
                 aml.currency_id.rounding,
             )
             siblings = retention_lines.filtered(
-                lambda r, aml=aml: r.move_id == aml.move_id
-                and r.billing_retention_milestone_id == aml.billing_milestone_id
+                lambda r, aml=aml: (
+                    r.move_id == aml.move_id
+                    and r.billing_retention_milestone_id == aml.billing_milestone_id
+                )
             )
             for sibling in siblings:
                 taxes = "set" if sibling.tax_ids else None

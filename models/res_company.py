@@ -73,9 +73,7 @@ class ResCompany(models.Model):
             company.billing_retention_account_id = Account.create(
                 {
                     "name": self.env._("Retention Receivable"),
-                    "code": Account._search_new_account_code(
-                        receivable.code or "1210"
-                    ),
+                    "code": Account._search_new_account_code(receivable.code or "1210"),
                     "account_type": "asset_current",
                     "reconcile": False,
                     "company_ids": [company.root_id.id],

@@ -49,9 +49,11 @@ class SaleBillingMilestone(models.Model):
     def _compute_retention_release_waiting(self):
         for milestone in self:
             others = milestone.sale_line_id.billing_milestone_ids - milestone
-            milestone.retention_release_waiting = milestone.is_retention_release and any(
-                other.invoice_id.state != "posted"
-                for other in others._filter_revenue()
+            unposted = any(
+                other.invoice_id.state != "posted" for other in others._filter_revenue()
+            )
+            milestone.retention_release_waiting = (
+                milestone.is_retention_release and unposted
             )
 
     @api.constrains("is_retention_release", "sale_line_id")
@@ -81,7 +83,9 @@ class SaleBillingMilestone(models.Model):
 
     def _filter_releases(self):
         """The Retention Release milestones, not the parts re-opened from them."""
-        return self.filtered(lambda m: m.is_retention_release and not m.reopened_from_id)
+        return self.filtered(
+            lambda m: m.is_retention_release and not m.reopened_from_id
+        )
 
     def _filter_revenue(self):
         """The milestones that bill the line's revenue: all but the release and

@@ -278,9 +278,7 @@ class SaleOrderLine(models.Model):
             line.qty_invoiced_posted = line._get_billing_share(
                 line.billing_milestone_ids._filter_revenue()
                 ._filter_processed()
-                .filtered(
-                    lambda m: m.invoice_state == "posted"
-                )
+                .filtered(lambda m: m.invoice_state == "posted")
             )
         return res
 
@@ -443,9 +441,7 @@ class SaleOrderLine(models.Model):
             currency = line.currency_id
             revenue = line.billing_milestone_ids._filter_revenue()
             billed = {m: m._get_billed_amount() for m in revenue}
-            processed = revenue.filtered(
-                lambda m, billed=billed: billed[m] is not None
-            )
+            processed = revenue.filtered(lambda m, billed=billed: billed[m] is not None)
             processed_amount = sum(billed[m] for m in processed)
             if currency.compare_amounts(processed_amount, line.price_subtotal) > 0:
                 raise ValidationError(

@@ -45,8 +45,7 @@ class SaleOrderLine(models.Model):
         string="Retention Released",
         compute="_compute_billing_retention",
         store=True,
-        help="Retention the posted release invoices bill, net of their credit "
-        "notes.",
+        help="Retention the posted release invoices bill, net of their credit notes.",
     )
     billing_retention_credited = fields.Monetary(
         string="Retention Credited",
@@ -59,8 +58,7 @@ class SaleOrderLine(models.Model):
         string="Retention Held",
         compute="_compute_billing_retention",
         store=True,
-        help="Retention the customer keeps now: withheld, less released and "
-        "credited.",
+        help="Retention the customer keeps now: withheld, less released and credited.",
     )
 
     @api.depends("product_id")
@@ -147,12 +145,14 @@ class SaleOrderLine(models.Model):
             "billing_replan"
         ):
             changed = self.filtered(
-                lambda line: float_compare(
-                    line.billing_retention_percent,
-                    vals["billing_retention_percent"],
-                    precision_digits=2,
+                lambda line: (
+                    float_compare(
+                        line.billing_retention_percent,
+                        vals["billing_retention_percent"],
+                        precision_digits=2,
+                    )
+                    and line._has_processed_billing_milestone()
                 )
-                and line._has_processed_billing_milestone()
             )
             if changed:
                 raise ValidationError(
@@ -180,9 +180,8 @@ class SaleOrderLine(models.Model):
         self.ensure_one()
         if aml.currency_id == self.currency_id:
             return amount
-        return aml.currency_id._convert(
-            amount, self.currency_id, aml.company_id, aml.move_id.invoice_date or aml.date
-        )
+        date = aml.move_id.invoice_date or aml.date
+        return aml.currency_id._convert(amount, self.currency_id, aml.company_id, date)
 
     def _get_billing_retention_expected(self, amounts):
         """What the line's release will bill, ``amounts`` being the revenue
@@ -202,5 +201,7 @@ class SaleOrderLine(models.Model):
         """The lines whose Retention Release milestone is invoiced: nothing is
         withheld on them any more."""
         return self.filtered(
-            lambda line: line.billing_milestone_ids._filter_releases()._filter_processed()
+            lambda line: (
+                line.billing_milestone_ids._filter_releases()._filter_processed()
+            )
         )

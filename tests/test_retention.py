@@ -17,7 +17,11 @@ class TestRetention(LedgerCase):
         super().setUpClass()
         # With its tax account: tax lines of income and retention are one.
         cls.tax_15 = cls.company_data["default_tax_sale"].copy(
-            {"name": "VAT 15 %", "amount": 15.0, "price_include_override": "tax_excluded"}
+            {
+                "name": "VAT 15 %",
+                "amount": 15.0,
+                "price_include_override": "tax_excluded",
+            }
         )
         cls.retention_account = cls.env.company.billing_retention_account_id
 
@@ -110,7 +114,9 @@ class TestRetention(LedgerCase):
         self.assertInvoice(third, 3600.0, 600.0, 4200.0)
         self.assertHeld(line, 1000.0, 0.0, 0.0, 1000.0)
         # Revenue is invoiced in full; the retention only waits for its money.
-        self.assertEqual((line.qty_invoiced, line.untaxed_amount_invoiced), (1.0, 10000.0))
+        self.assertEqual(
+            (line.qty_invoiced, line.untaxed_amount_invoiced), (1.0, 10000.0)
+        )
 
         release.action_reach()
         self.assertTrue(release.is_billable_now)
@@ -208,7 +214,8 @@ class TestRetention(LedgerCase):
         line = order.order_line
         first = self._invoice_milestones(m1, post=True)
         credit_note = self._reverse(first, intent="rebill")
-        credit_note.invoice_line_ids.filtered("billing_milestone_id").price_unit = 1000.0
+        milestone_line = credit_note.invoice_line_ids.filtered("billing_milestone_id")
+        milestone_line.price_unit = 1000.0
         credit_note.action_post()
         self.assertInvoice(credit_note, 900.0, 150.0, 1050.0)
         self.assertHeld(line, 200.0, 0.0, 0.0, 200.0)
@@ -251,7 +258,7 @@ class TestRetention(LedgerCase):
         release.action_reach()
         self._invoice_milestones(release, post=True)
         credit_note = self._reverse(first, intent="final")
-        with self.assertRaisesRule(ValidationError, "more retention than they withheld"):
+        with self.assertRaisesRule(ValidationError, "more retention than"):
             credit_note.action_post()
         self.assertHeld(line, 1000.0, 1000.0, 0.0, 0.0)
 
@@ -273,7 +280,8 @@ class TestRetention(LedgerCase):
         )
         self.assertEqual(
             # Rounded on the running total: 30,000.3, 60,000.6 and 100,001.
-            [m.amount for m in (m1, m2, m3)], [30000.0, 30001.0, 40000.0]
+            [m.amount for m in (m1, m2, m3)],
+            [30000.0, 30001.0, 40000.0],
         )
         self.assertEqual(release.amount, 10000.0)
         first = self._invoice_milestones(m1, post=True)
@@ -289,7 +297,8 @@ class TestRetention(LedgerCase):
         )
         self.assertEqual(
             # 30 % of 1,234.570 is 370.371; 60 % is 740.742.
-            [m.amount for m in (m1, m2, m3)], [370.371, 370.371, 493.828]
+            [m.amount for m in (m1, m2, m3)],
+            [370.371, 370.371, 493.828],
         )
         # 37.0371 + 37.0371 + 49.3828, each rounded to the mil.
         self.assertEqual(release.amount, 123.457)
