@@ -1,6 +1,7 @@
 # Copyright 2026 Milestone Billing
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-from odoo import fields, models
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
 
 
 class ResCompany(models.Model):
@@ -32,3 +33,22 @@ class ResCompany(models.Model):
         help="Email that asks the customer to accept a reached billing milestone, "
         "with the link to accept or reject it on the portal.",
     )
+    billing_acceptance_reminder_days = fields.Integer(
+        string="Acceptance Reminder (days)",
+        default=3,
+        help="Days before a milestone is deemed accepted on which the daily job "
+        "reminds the customer, once, of the acceptance request; 0: no reminder.",
+    )
+
+    @api.constrains("billing_acceptance_reminder_days")
+    def _check_billing_acceptance_reminder_days(self):
+        for company in self:
+            if company.billing_acceptance_reminder_days < 0:
+                raise ValidationError(
+                    self.env._(
+                        'Company "%(company)s": Acceptance Reminder (days) must be '
+                        "0 or more (got %(days)s).",
+                        company=company.name,
+                        days=company.billing_acceptance_reminder_days,
+                    )
+                )

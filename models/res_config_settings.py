@@ -12,3 +12,6 @@ class ResConfigSettings(models.TransientModel):
     billing_acceptance_mail_template_id = fields.Many2one(
         related="company_id.billing_acceptance_mail_template_id", readonly=False
     )
+    billing_acceptance_reminder_days = fields.Integer(
+        related="company_id.billing_acceptance_reminder_days", readonly=False
+    )
