@@ -1,7 +1,7 @@
 # Copyright 2026 Milestone Billing
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import UserError, ValidationError
 
 
 class ResCompany(models.Model):
@@ -57,6 +57,13 @@ class ResCompany(models.Model):
         "retention.",
     )
 
+    billing_acceptance_reminder_days = fields.Integer(
+        string="Acceptance Reminder (days)",
+        default=3,
+        help="Days before a milestone is deemed accepted on which the daily job "
+        "reminds the customer, once, of the acceptance request; 0: no reminder.",
+    )
+
     @api.model
     def _create_billing_retention_accounts(self):
         """A Retention Receivable account for each of these companies that has a
@@ -93,3 +100,16 @@ class ResCompany(models.Model):
                 )
             )
         return self.billing_retention_account_id
+
+    @api.constrains("billing_acceptance_reminder_days")
+    def _check_billing_acceptance_reminder_days(self):
+        for company in self:
+            if company.billing_acceptance_reminder_days < 0:
+                raise ValidationError(
+                    self.env._(
+                        'Company "%(company)s": Acceptance Reminder (days) must be '
+                        "0 or more (got %(days)s).",
+                        company=company.name,
+                        days=company.billing_acceptance_reminder_days,
+                    )
+                )

@@ -18,3 +18,6 @@ class ResConfigSettings(models.TransientModel):
     billing_retention_tax = fields.Selection(
         related="company_id.billing_retention_tax", readonly=False
     )
+    billing_acceptance_reminder_days = fields.Integer(
+        related="company_id.billing_acceptance_reminder_days", readonly=False
+    )

@@ -777,7 +777,8 @@ class SaleBillingMilestone(models.Model):
         """Record what comes with the date, whether or not automatic invoicing
         is on (daily job): holds whose release date has come are released,
         acceptance requests left unanswered past their days deemed accepted,
-        and milestones whose billable date has come turn due.
+        those soon deemed accepted reminded to the customer, and milestones
+        whose billable date has come turn due.
 
         One batch of each per call; the scheduler commits after each call and
         calls again while records remain. Once none remain, the invoicing job
@@ -785,13 +786,19 @@ class SaleBillingMilestone(models.Model):
         """
         released = self._release_expired_holds(limit=batch_size)
         accepted = self._apply_deemed_acceptance()
+        # After deeming: a request deemed accepted today is not reminded.
+        reminded = self._send_acceptance_reminders(limit=batch_size)
         due = self._record_due_milestones(limit=batch_size)
         today = fields.Date.context_today(self)
-        remaining = self.search_count(
-            self._get_expired_hold_domain(today)
-        ) + self.search_count(self._get_due_changed_domain(today))
+        Acceptance = self.env["sale.billing.milestone.acceptance"]
+        remaining = (
+            self.search_count(self._get_expired_hold_domain(today))
+            + Acceptance.search_count(Acceptance._get_reminder_domain(today))
+            + self.search_count(self._get_due_changed_domain(today))
+        )
         self.env["ir.cron"]._notify_progress(
-            done=len(released) + len(accepted) + len(due), remaining=remaining
+            done=len(released) + len(accepted) + len(reminded) + len(due),
+            remaining=remaining,
         )
         invoicing = self.env.ref(
             "sale_milestone_billing.ir_cron_invoice_billing_milestones",

@@ -6,7 +6,9 @@ from datetime import timedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
+from odoo.osv import expression
 from odoo.tools import consteq
+from odoo.tools.misc import format_date
 
 # How long the link of an acceptance request works, at least.
 ACCEPTANCE_LINK_DAYS = 30
@@ -75,6 +77,27 @@ class SaleBillingMilestoneAcceptance(models.Model):
         help="Accepted by the daily job, the customer not having answered in time.",
     )
     reject_reason = fields.Text(readonly=True)
+    deemed_date = fields.Date(
+        string="Deemed Accepted On",
+        compute="_compute_deemed_date",
+        store=True,
+        help="While the request awaits its answer: the day the daily job accepts "
+        "it without one. Empty: never.",
+    )
+    reminder_sent_date = fields.Date(
+        string="Reminder Sent On", readonly=True, copy=False
+    )
+
+    @api.depends("state", "requested_at", "milestone_id.acceptance_days")
+    def _compute_deemed_date(self):
+        for acceptance in self:
+            days = acceptance.milestone_id.acceptance_days
+            acceptance.deemed_date = (
+                fields.Date.context_today(acceptance, acceptance.requested_at)
+                + timedelta(days=days)
+                if acceptance.state == "requested" and days > 0
+                else False
+            )
 
     def _check_recorded_by_system(self):
         if not self.env.su:
@@ -109,20 +132,64 @@ class SaleBillingMilestoneAcceptance(models.Model):
                 {
                     "milestone_id": milestone.id,
                     "requested_at": now,
-                    "token_hash": hash_token(token),
-                    "expires_at": now
-                    + timedelta(
-                        days=max(ACCEPTANCE_LINK_DAYS, milestone.acceptance_days)
-                    ),
+                    **self._prepare_link_values(token, now, milestone),
                 }
                 for milestone, token in zip(milestones, tokens, strict=True)
             ]
         )
         for acceptance, token in zip(requests, tokens, strict=True):
-            acceptance._send_request(token)
+            acceptance._send_request(
+                token,
+                self.env._(
+                    "Acceptance of milestone %(milestone)s requested from "
+                    "%(customer)s by email.",
+                    milestone=acceptance.milestone_id.display_name,
+                    customer=acceptance.order_id.partner_id.display_name,
+                ),
+            )
         return requests
 
-    def _send_request(self, token):
+    @api.model
+    def _prepare_link_values(self, token, now, milestone):
+        """The stored half of a new link: its token's hash and its expiry."""
+        return {
+            "token_hash": hash_token(token),
+            "expires_at": now
+            + timedelta(days=max(ACCEPTANCE_LINK_DAYS, milestone.acceptance_days)),
+        }
+
+    def _send_again(self, reminder=False):
+        """Email each request to the customer again, with a new link: only the
+        hash of a link's token is kept, so the new link replaces the one sent
+        before. ``reminder``: the daily job's reminder, recorded on the request
+        so that it is sent once."""
+        now = fields.Datetime.now()
+        today = fields.Date.context_today(self)
+        for acceptance in self:
+            token = secrets.token_urlsafe(32)
+            values = self._prepare_link_values(token, now, acceptance.milestone_id)
+            if reminder:
+                values["reminder_sent_date"] = today
+                body = self.env._(
+                    "Acceptance of milestone %(milestone)s reminded to %(customer)s "
+                    "by email: without an answer, it is deemed accepted on %(date)s.",
+                    milestone=acceptance.milestone_id.display_name,
+                    customer=acceptance.order_id.partner_id.display_name,
+                    date=format_date(self.env, acceptance.deemed_date),
+                )
+            else:
+                body = self.env._(
+                    "Acceptance request of milestone %(milestone)s sent again to "
+                    "%(customer)s by email.",
+                    milestone=acceptance.milestone_id.display_name,
+                    customer=acceptance.order_id.partner_id.display_name,
+                )
+            acceptance.write(values)
+            acceptance._send_request(token, body)
+
+    def _send_request(self, token, note):
+        """Email the request, with the link of ``token``, from the company's
+        template; ``note``: what the order's chatter says of it."""
         self.ensure_one()
         company = self.company_id or self.env.company
         template = company.billing_acceptance_mail_template_id or self.env.ref(
@@ -145,15 +212,36 @@ class SaleBillingMilestoneAcceptance(models.Model):
                 "author_id": self.env.ref("base.partner_root").id,
             },
         )
-        order = self.order_id
-        order.message_post(
-            body=self.env._(
-                "Acceptance of milestone %(milestone)s requested from %(customer)s "
-                "by email.",
-                milestone=self.milestone_id.display_name,
-                customer=order.partner_id.display_name,
-            ),
-            subtype_xmlid="mail.mt_note",
+        self.order_id.message_post(body=note, subtype_xmlid="mail.mt_note")
+
+    @api.model
+    def _get_reminder_domain(self, today):
+        """The requests whose reminder is due ``today``: awaiting their answer,
+        deemed accepted within their company's reminder days but not yet, not
+        reminded yet, and of a milestone not invoiced meanwhile."""
+        groups = self.env["res.company"]._read_group(
+            [("billing_acceptance_reminder_days", ">", 0)],
+            ["billing_acceptance_reminder_days"],
+            ["id:recordset"],
+        )
+        return expression.AND(
+            [
+                [
+                    ("state", "=", "requested"),
+                    ("reminder_sent_date", "=", False),
+                    ("deemed_date", ">", today),
+                    ("milestone_id.status", "!=", "processed"),
+                ],
+                expression.OR(
+                    [
+                        [
+                            ("company_id", "in", companies.ids),
+                            ("deemed_date", "<=", today + timedelta(days=days)),
+                        ]
+                        for days, companies in groups
+                    ]
+                ),
+            ]
         )
 
     def _get_acceptance_url(self, token):

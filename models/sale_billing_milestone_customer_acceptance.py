@@ -159,6 +159,24 @@ class SaleBillingMilestone(models.Model):
         self._request_acceptance()
         return True
 
+    def action_resend_acceptance_request(self):
+        """Email the customer the pending request again, with a new link."""
+        self.check_access("write")
+        refused = self.filtered(
+            lambda m: m.acceptance_state != "requested" or m._filter_processed()
+        )
+        if refused:
+            raise UserError(
+                self.env._(
+                    "Milestone %(milestones)s has no acceptance request awaiting "
+                    "the customer's answer: there is no request to send again.",
+                    milestones=refused._milestone_labels(),
+                )
+            )
+        # Acceptance requests are written as superuser only: nobody edits them.
+        self.acceptance_id.sudo()._send_again()
+        return True
+
     # Business methods
 
     def _check_acceptance_not_written(self, vals_list, creating=False):
@@ -313,4 +331,17 @@ class SaleBillingMilestone(models.Model):
         # The daily job records the deemed acceptance as superuser.
         due.acceptance_id.sudo()._record_answer("accepted", {"is_deemed": True})
         due._post_acceptance_notes()
+        return due
+
+    @api.model
+    def _send_acceptance_reminders(self, limit=None):
+        """Remind the customers of the requests soon deemed accepted, each once
+        (daily job): their company's reminder days before that day."""
+        today = fields.Date.context_today(self)
+        Acceptance = self.env["sale.billing.milestone.acceptance"]
+        due = Acceptance.search(
+            Acceptance._get_reminder_domain(today), limit=limit, order="id"
+        )
+        # The daily job records the reminder on the request as superuser.
+        due.sudo()._send_again(reminder=True)
         return due

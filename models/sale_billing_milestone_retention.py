@@ -56,6 +56,49 @@ class SaleBillingMilestone(models.Model):
                 milestone.is_retention_release and unposted
             )
 
+    # What the customer pays on the milestone's invoice: less the retention.
+    @api.depends(
+        "is_retention_release",
+        "sale_line_id.billing_retention_percent",
+        "company_id.billing_retention_tax",
+        "invoice_line_id.move_id.invoice_line_ids.price_total",
+    )
+    def _compute_amount_total(self):
+        res = super()._compute_amount_total()
+        for milestone in self:
+            if milestone.is_retention_release:
+                untaxed = milestone.company_id.billing_retention_tax == "invoice"
+                if untaxed and not milestone.invoice_line_id:
+                    # Taxed in full on each milestone invoice already.
+                    milestone.amount_total = milestone.amount
+                continue
+            milestone.amount_total -= milestone._get_retention_total()
+        return res
+
+    def _get_retention_total(self):
+        """The retention of the milestone, taxes included when they are taxed
+        at release: what its invoice keeps back of the amount with taxes."""
+        self.ensure_one()
+        invoice_line = self.invoice_line_id
+        if invoice_line:
+            withheld = invoice_line.move_id.invoice_line_ids.filtered(
+                lambda aml: aml.billing_retention_milestone_id == self
+            )
+            return -sum(
+                self._to_milestone_currency(aml.price_total, aml) for aml in withheld
+            )
+        withheld = self._get_retention_withheld()
+        line = self.sale_line_id
+        if not withheld or self.company_id.billing_retention_tax == "invoice":
+            return withheld
+        return line.tax_id.compute_all(
+            withheld,
+            currency=self.currency_id,
+            product=self.product_id,
+            partner=line.order_id.partner_shipping_id,
+            handle_price_include=False,
+        )["total_included"]
+
     @api.constrains("is_retention_release", "sale_line_id")
     def _check_retention_release(self):
         lines = self.filtered("is_retention_release").sale_line_id

@@ -31,6 +31,7 @@ from . import test_field_access
 from . import test_tours
 from . import test_replan
 from . import test_acceptance
+from . import test_acceptance_reminder
 from . import test_i18n
 from . import test_screens
 from . import test_retention
