@@ -20,6 +20,7 @@
         "views/sale_billing_milestone_template_views.xml",
         "views/product_template_views.xml",
         "views/sale_order_line_views.xml",
+        "views/sale_order_line_retention_views.xml",
         "views/sale_order_views.xml",
         "views/account_move_views.xml",
         "views/res_config_settings_views.xml",

@@ -14,6 +14,7 @@ from . import product_product
 from . import sale_order
 from . import sale_order_line
 from . import sale_order_line_retention
+from . import sale_order_retention
 from . import account_move
 from . import account_move_line
 from . import account_analytic_distribution_model

@@ -61,6 +61,38 @@ class SaleOrderLine(models.Model):
         help="Retention the customer keeps now: withheld, less released and credited.",
     )
 
+    billing_retention_release_id = fields.Many2one(
+        "sale.billing.milestone",
+        string="Retention Release",
+        compute="_compute_billing_retention_release_id",
+        store=True,
+        index="btree_not_null",
+        help="The milestone of the schedule that releases the retention.",
+    )
+    billing_retention_release_date = fields.Date(
+        related="billing_retention_release_id.billable_date",
+        string="Release On",
+    )
+    billing_retention_release_invoice_id = fields.Many2one(
+        related="billing_retention_release_id.invoice_id",
+        string="Release Invoice",
+    )
+    billing_retention_release_due_date = fields.Date(
+        related="billing_retention_release_id.invoice_id.invoice_date_due",
+        string="Release Due On",
+    )
+    billing_retention_release_payment_state = fields.Selection(
+        related="billing_retention_release_id.invoice_id.payment_state",
+        string="Release Payment",
+    )
+
+    @api.depends("billing_milestone_ids.is_retention_release")
+    def _compute_billing_retention_release_id(self):
+        for line in self:
+            line.billing_retention_release_id = (
+                line.billing_milestone_ids._filter_releases()[:1]._origin
+            )
+
     @api.depends("product_id")
     def _compute_billing_retention_percent(self):
         for line in self:

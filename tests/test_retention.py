@@ -1,14 +1,16 @@
 # Copyright 2026 Milestone Billing
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-from odoo import Command
+from lxml import etree, html
+
+from odoo import Command, fields
 from odoo.exceptions import UserError, ValidationError
-from odoo.tests import tagged
+from odoo.tests import HttpCase, new_test_user, tagged
+from odoo.tools.safe_eval import safe_eval
 
-from .common import LedgerCase
+from .common import LedgerCase, cell_text
 
 
-@tagged("post_install", "-at_install")
-class TestRetention(LedgerCase):
+class RetentionCase(LedgerCase):
     """10 % retention on a line of 10,000 with 15 % tax: M1 30 % billable today,
     M2 30 % and M3 40 % Manual, R the Retention Release (Manual)."""
 
@@ -66,6 +68,9 @@ class TestRetention(LedgerCase):
             (withheld, released, credited, held),
         )
 
+
+@tagged("post_install", "-at_install")
+class TestRetention(RetentionCase):
     # The company's account
 
     def test_the_chart_of_accounts_brings_a_retention_receivable_account(self):
@@ -358,3 +363,88 @@ class TestRetention(LedgerCase):
         with self.assertRaisesRule(UserError, "no Retention Receivable Account"):
             self._invoice_milestones(m1)
         self.assertEqual(m1.status, "to_process")
+
+    def test_retention_is_re_planned_for_the_invoices_to_come(self):
+        order, m1, m2, m3, release = self._retention_order()
+        line = order.order_line
+        self._invoice_milestones(m1, post=True)
+        wizard = self.env["sale.billing.milestone.replan"].create(
+            {"sale_line_id": line.id}
+        )
+        self.assertEqual(wizard.retention_percent, 10)
+        wizard.retention_percent = 5
+        wizard.action_apply()
+        self.assertEqual(line.billing_retention_percent, 5)
+        second = self._invoice_milestones(m2, post=True)
+        self.assertInvoice(second, 2850.0, 450.0, 3300.0)
+        # 300 held on M1, 150 on M2, 200 to come on M3.
+        self.assertEqual(release.amount, 650.0)
+        self.assertIn("Retention of", order.message_ids[:1].body)
+
+
+@tagged("post_install", "-at_install")
+class TestRetentionScreens(RetentionCase, HttpCase):
+    """What the customer and the accountant read of the retention."""
+
+    def _note(self, content):
+        [note] = html.fromstring(content).xpath("//p[@name='billing_retention_note']")
+        return " ".join(cell_text(note).split())
+
+    def test_the_order_pdf_says_what_is_withheld_and_when_it_is_released(self):
+        order, m1, *__ = self._retention_order()
+        self._invoice_milestones(m1, post=True)
+        content, __ = self.env["ir.actions.report"]._render_qweb_html(
+            "sale.action_report_saleorder", order.ids
+        )
+        self.assertEqual(
+            self._note(content),
+            "Retention: 10 % of each milestone of Consulting (milestones) is "
+            "withheld on its invoice. Released: When M4 is reached. "
+            "Held now: $ 300.00; released: $ 0.00.",
+        )
+        # The total is what the milestones bill; the release is not billed twice.
+        [total] = html.fromstring(content).xpath("//tr[@name='billing_schedule_total']")
+        self.assertIn("$ 10,000.00", cell_text(total))
+
+    def test_the_customer_reads_the_retention_on_the_portal(self):
+        portal = new_test_user(
+            self.env,
+            login="smb_retention_portal",
+            password="smb-retention-portal",
+            groups="base.group_portal",
+            partner_id=self.customer.id,
+        )
+        order, m1, *__ = self._retention_order()
+        self._invoice_milestones(m1, post=True)
+        self.authenticate(portal.login, "smb-retention-portal")
+        response = self.url_open(order.access_url)
+        self.assertEqual(response.status_code, 200)
+        self.assertIn("Held now: $ 300.00", self._note(response.content))
+
+    def test_the_retention_report_lists_what_is_held_and_due(self):
+        order, m1, m2, m3, release = self._retention_order()
+        self._invoice_milestones(m1 | m2 | m3, post=True)
+        release.action_reach()
+        action = self.env.ref("sale_milestone_billing.sale_order_line_action_retention")
+        domain = safe_eval(action.domain)
+        arch = etree.fromstring(
+            self.env.ref(
+                "sale_milestone_billing.sale_order_line_view_search_retention"
+            ).arch
+        )
+        today = fields.Date.context_today(self.env.user)
+
+        def kept(name):
+            [node] = arch.xpath(f"//filter[@name='{name}']")
+            extra = safe_eval(node.get("domain"), {"context_today": lambda: today})
+            return self.env["sale.order.line"].search(domain + extra)
+
+        self.assertIn(order.order_line, kept("held"))
+        self.assertIn(order.order_line, kept("due_for_release"))
+        self.assertNotIn(order.order_line, kept("overdue"))
+        [group] = self.env["sale.order.line"].read_group(
+            domain + [("order_id", "=", order.id)],
+            ["billing_retention_held:sum"],
+            ["order_partner_id"],
+        )
+        self.assertEqual(group["billing_retention_held"], 1000.0)

@@ -2,6 +2,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from odoo import api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools.float_utils import float_compare
 from odoo.tools.misc import format_amount
 
 from ..tools.run_state import replanning
@@ -50,6 +51,15 @@ class SaleBillingMilestoneReplan(models.TransientModel):
     )
     new_days = fields.Integer(string="Days after Contract")
     new_date = fields.Date(string="On")
+    retention_percent = fields.Float(
+        string="Retention %",
+        digits=(16, 2),
+        compute="_compute_retention_percent",
+        store=True,
+        readonly=False,
+        help="Percent of each milestone invoice still to come withheld until "
+        "the release; what is withheld already stays held.",
+    )
     preview = fields.Html(compute="_compute_preview", sanitize=False)
     error = fields.Char(compute="_compute_preview")
 
@@ -93,6 +103,21 @@ class SaleBillingMilestoneReplan(models.TransientModel):
         self.ensure_one()
         labels = dict(self._fields["method"]._description_selection(self.env))
         return labels[self.method]
+
+    @api.depends("sale_line_id")
+    def _compute_retention_percent(self):
+        for wizard in self:
+            wizard.retention_percent = wizard.sale_line_id.billing_retention_percent
+
+    def _is_retention_changed(self):
+        self.ensure_one()
+        return bool(
+            float_compare(
+                self.retention_percent,
+                self.sale_line_id.billing_retention_percent,
+                precision_digits=2,
+            )
+        )
 
     @api.depends("sale_line_id", "method")
     def _compute_preview(self):
@@ -153,6 +178,19 @@ class SaleBillingMilestoneReplan(models.TransientModel):
     def action_apply(self):
         self.ensure_one()
         line = self.sale_line_id
+        if self._is_retention_changed():
+            line.with_context(
+                billing_replan=True
+            ).billing_retention_percent = self.retention_percent
+            line.order_id.message_post(
+                body=self.env._(
+                    "Retention of %(line)s re-planned to %(percent)s %%.",
+                    line=line.display_name,
+                    percent=self.retention_percent,
+                )
+            )
+            if not line.billing_replan_needed:
+                return {"type": "ir.actions.act_window_close"}
         if not line.billing_replan_needed:
             raise UserError(
                 self.env._(
