@@ -543,19 +543,18 @@ class SaleOrderLine(models.Model):
         for part in milestones - planned - releases:
             frozen = entries[part].frozen_amount
             amounts[part] = part.fixed_amount if frozen is None else frozen
-        for release in releases:
-            frozen = entries[release].frozen_amount
-            amounts[release] = (
-                self._get_billing_retention_expected(
-                    {m: amounts[m] for m in milestones._filter_revenue()}
-                )
-                if frozen is None
-                else frozen
-            )
-        return {
+        amounts = {
             milestone: self.currency_id.round(amount - reopened[milestone])
             for milestone, amount in amounts.items()
         }
+        for release in releases:
+            frozen = entries[release].frozen_amount
+            amounts[release] = (
+                self._get_billing_retention_expected(amounts)
+                if frozen is None
+                else self.currency_id.round(frozen - reopened[release])
+            )
+        return amounts
 
     def _timesheet_service_generation(self):
         res = super()._timesheet_service_generation()

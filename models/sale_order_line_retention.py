@@ -225,7 +225,8 @@ class SaleOrderLine(models.Model):
         pending = sum(
             retention_of(amount, percent, rounding)
             for milestone, amount in amounts.items()
-            if milestone.invoice_state != "posted"
+            if not milestone.is_retention_release
+            and milestone.invoice_state != "posted"
         )
         return self.currency_id.round(self.billing_retention_held + pending)
 

@@ -179,6 +179,8 @@ class LedgerMachine(RuleBasedStateMachine):
         line = self.order.order_line
         milestones = line.billing_milestone_ids
         self.test.assertEqual(milestones & self.milestones, self.milestones)
+        # The release bills the retention, not the line's net (see below).
+        milestones = milestones._filter_revenue()
         billed_net = finally_credited = open_amount = 0.0
         for milestone in milestones:
             lines = self.test.env["account.move.line"].search(
@@ -287,14 +289,73 @@ class LedgerMachine(RuleBasedStateMachine):
     def quantities_follow_the_ledger(self):
         line = self.order.order_line
         share = sum(
-            line.billing_milestone_ids.filtered(
-                lambda m: m.status == "processed"
-            ).mapped("amount")
+            line.billing_milestone_ids._filter_revenue()
+            .filtered(lambda m: m.status == "processed")
+            .mapped("amount")
         )
         expected = line.product_uom_qty * share / line.price_subtotal
         self.test.assertAlmostEqual(
             line.qty_invoiced, expected, delta=line.product_uom.rounding
         )
+
+
+class RetentionLedgerMachine(LedgerMachine):
+    """The same corrections on an order that withholds 10 % until its Manual
+    Retention Release R, which can be reached and invoiced as well."""
+
+    def __init__(self, test, order, m1, m2, release):
+        super().__init__(test, order, m1, m2)
+        self.release = release
+
+    @precondition(lambda self: not self.release.is_reached)
+    @rule()
+    def reach_release(self):
+        self.release.is_reached = True
+
+    @invariant()
+    def retention_follows_the_journal(self):
+        """Withheld − released − credited = held ≥ 0, and held is what the
+        Retention Receivable account holds for the line."""
+        self.test.env.flush_all()
+        line = self.order.order_line
+        currency = line.currency_id
+        held = line.billing_retention_held
+        self.test.assertGreaterEqual(currency.compare_amounts(held, 0.0), 0)
+        self.test.assertTrue(
+            currency.is_zero(
+                line.billing_retention_withheld
+                - line.billing_retention_released
+                - line.billing_retention_credited
+                - held
+            )
+        )
+        journal = self.test.env["account.move.line"].search(
+            [
+                ("billing_retention_line_id", "=", line.id),
+                ("parent_state", "=", "posted"),
+            ]
+        )
+        self.test.assertEqual(
+            journal.account_id | self.test.env.company.billing_retention_account_id,
+            self.test.env.company.billing_retention_account_id,
+        )
+        self.test.assertTrue(
+            currency.is_zero(
+                sum(journal.mapped("balance")) - held - line.billing_retention_credited
+            ),
+            (sum(journal.mapped("balance")), held),
+        )
+        # An open release bills what is held and what is still to withhold.
+        if self.release.status != "processed":
+            pending = sum(
+                round(m.amount * 0.1, 2)
+                for m in line.billing_milestone_ids._filter_revenue()
+                if m.invoice_state != "posted"
+            )
+            self.test.assertTrue(
+                currency.is_zero(self.release.amount - held - pending),
+                (self.release.amount, held, pending),
+            )
 
 
 class LedgerStateMachineCase(LedgerCase):
@@ -315,6 +376,24 @@ class LedgerStateMachineCase(LedgerCase):
 class TestLedgerStateMachine(LedgerStateMachineCase):
     def test_invariants_hold_under_any_sequence_of_corrections(self):
         self._run_half()
+
+
+@tagged("post_install", "-at_install")
+class TestRetentionLedgerStateMachine(LedgerCase):
+    @mute_logger("odoo.models.unlink")
+    def test_retention_holds_under_any_sequence_of_corrections(self):
+        order, m1, m2 = self._order()
+        order.order_line.billing_retention_percent = 10
+        release = self._add_milestones(
+            order.order_line, {"kind": "manual", "is_retention_release": True}
+        )
+        release.name = "R"
+        run_state_machine_as_test(
+            lambda: RetentionLedgerMachine(self, order, m1, m2, release),
+            settings=settings(
+                max_examples=(EXAMPLES + 7) // 8, stateful_step_count=10, deadline=None
+            ),
+        )
 
 
 @tagged("post_install", "-at_install")
