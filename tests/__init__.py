@@ -33,6 +33,7 @@ from . import test_replan
 from . import test_acceptance
 from . import test_i18n
 from . import test_screens
+from . import test_post_to_account
 
 # A loaded machine generates inputs slowly and runs the ORM slowly: neither is
 # a failure of the code under test.

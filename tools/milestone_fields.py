@@ -33,6 +33,8 @@ MILESTONE_FIELDS = {
     "requires_acceptance": {"schedule", "frozen"},
     "acceptance_days": {"schedule"},
     "due_days": {"schedule", "trigger", "frozen"},
+    "income_account_id": {"schedule", "frozen"},
+    "analytic_distribution": {"schedule", "frozen"},
     "sale_line_id": {"user", "frozen"},
     "is_reached": {"user", "trigger", "frozen"},
     "reached_date": {"user", "trigger", "frozen"},
