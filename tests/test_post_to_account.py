@@ -6,11 +6,11 @@ from odoo import Command
 from odoo.exceptions import UserError, ValidationError
 from odoo.tests import tagged
 
-from .common import BillingMilestoneCommon
+from .common import LedgerCase
 
 
 @tagged("post_install", "-at_install")
-class TestPostToAccount(BillingMilestoneCommon):
+class TestPostToAccount(LedgerCase):
     """A milestone's invoice line posts to the milestone's income account and
     analytic distribution when it names them, as Odoo posts a product line."""
 
@@ -152,6 +152,24 @@ class TestPostToAccount(BillingMilestoneCommon):
             ),
             self.analytic_milestone,
         )
+
+    def test_reopened_part_is_billed_again_to_the_milestone_accounts(self):
+        distribution = {str(self.analytic_milestone.id): 100}
+        order, (m1, __) = self._order_m1_m2(
+            income_account_id=self.milestone_income.id,
+            analytic_distribution=distribution,
+        )
+        invoice = self._posted_invoice_line(m1).move_id
+        credit_note = self._credit(invoice, 100, intent="rebill")
+        self.assertEqual(credit_note.invoice_line_ids.account_id, self.milestone_income)
+        part = m1.reopened_ids
+        self.assertEqual(part.income_account_id, self.milestone_income)
+        self.assertEqual(part.analytic_distribution, distribution)
+        line = self._invoice(order).invoice_line_ids
+        self.assertEqual(line.billing_milestone_id, part)
+        self.assertEqual(line.account_id, self.milestone_income)
+        self.assertEqual(line.analytic_distribution, distribution)
+        self.assertEqual(line.credit, 100.0)
 
     def test_income_account_of_another_company_is_refused(self):
         __, (m1, __) = self._order_m1_m2()
