@@ -716,7 +716,8 @@ class SaleBillingMilestone(models.Model):
 
     def _prepare_invoice_line_values(self, base_values):
         """The invoice line of this milestone, from its order line's values: the
-        milestone's amount exactly, in every currency."""
+        milestone's amount exactly, in every currency, posted to its income
+        account and analytic distribution when it names them."""
         self.ensure_one()
         taxes = self.sale_line_id.tax_id
         price = self.amount
@@ -749,7 +750,7 @@ class SaleBillingMilestone(models.Model):
                 name=acceptance.signer_name,
                 date=format_date(self.env, self.accepted_date),
             )
-        return {
+        values = {
             **base_values,
             "name": name,
             "quantity": quantity,
@@ -757,6 +758,22 @@ class SaleBillingMilestone(models.Model):
             "discount": 0.0,
             "billing_milestone_id": self.id,
         }
+        if self.income_account_id:
+            # The invoice's fiscal position, as sale's _prepare_invoice gives
+            # it, maps the account as it maps a product's.
+            order = self.order_id
+            fiscal_position = (
+                order.fiscal_position_id
+                or order.fiscal_position_id._get_fiscal_position(
+                    order.partner_invoice_id
+                )
+            )
+            values["account_id"] = fiscal_position.map_account(
+                self.income_account_id
+            ).id
+        if self.analytic_distribution:
+            values["analytic_distribution"] = self.analytic_distribution
+        return values
 
     def _follow_project_milestone(self):
         """Reached as their project milestone is; processed ones stay as billed."""

@@ -7,12 +7,16 @@ from ..tools.milestone_fields import fields_with
 from ..tools.schedule import PERCENT_DIGITS
 
 SCHEDULE_FIELDS = fields_with("schedule")
+# Odoo refuses them on an invoice's product line (account.move.line's
+# _check_payable_receivable and _check_off_balance).
+INVOICE_REFUSED_ACCOUNT_TYPES = ("asset_receivable", "liability_payable", "off_balance")
 
 
 class SaleBillingMilestoneMixin(models.AbstractModel):
     """What a product's schedule template and an order line's schedule share."""
 
     _name = "sale.billing.milestone.mixin"
+    _inherit = ["analytic.mixin"]
     _description = "Billing Milestone (shared fields and rules)"
     _order = "sequence, id"
 
@@ -87,6 +91,20 @@ class SaleBillingMilestoneMixin(models.AbstractModel):
         string="Due after (days)",
         help="Invoice due date, in days after the billable date. "
         "Leave 0 to let the payment terms decide.",
+    )
+    income_account_id = fields.Many2one(
+        "account.account",
+        string="Income Account",
+        check_company=True,
+        domain="[('deprecated', '=', False), ('account_type', 'not in', "
+        "('asset_receivable', 'liability_payable', 'off_balance'))]",
+        help="The account the milestone's invoice line posts to, mapped by the "
+        "invoice's fiscal position. Leave empty to post to the income account of "
+        "the product or of its category, as Odoo does.",
+    )
+    analytic_distribution = fields.Json(
+        help="The analytic distribution of the milestone's invoice line. Leave "
+        "empty to use the order line's."
     )
 
     is_retention_release = fields.Boolean(
@@ -263,6 +281,56 @@ class SaleBillingMilestoneMixin(models.AbstractModel):
                         "must be 0 or more (got %(days)s).",
                         milestone=milestone._milestone_label(),
                         days=milestone.acceptance_days,
+                    )
+                )
+
+    @api.constrains("income_account_id")
+    def _check_income_account(self):
+        account_types = dict(
+            self.env["account.account"]
+            ._fields["account_type"]
+            ._description_selection(self.env)
+        )
+        for milestone in self.filtered("income_account_id"):
+            label = milestone._milestone_label()
+            account = milestone.income_account_id
+            account_name = account.display_name
+            company = milestone.company_id
+            # A template of a product shared by the companies has no company:
+            # each order line keeps the account only for its own company.
+            if company and not account.filtered_domain(
+                account._check_company_domain(company)
+            ):
+                company_name = company.display_name
+                raise ValidationError(
+                    self.env._(
+                        'Milestone "%(milestone)s": its Income Account %(account)s '
+                        "is not an account of %(company)s, the milestone's company.",
+                        milestone=label,
+                        account=account_name,
+                        company=company_name,
+                    )
+                )
+            # What Odoo refuses on an invoice's product line, refused upfront.
+            if account.account_type in INVOICE_REFUSED_ACCOUNT_TYPES:
+                account_type = account_types[account.account_type]
+                raise ValidationError(
+                    self.env._(
+                        'Milestone "%(milestone)s": its Income Account %(account)s '
+                        "is of type %(type)s; an invoice line cannot post to a "
+                        "receivable, payable or off-balance sheet account.",
+                        milestone=label,
+                        account=account_name,
+                        type=account_type,
+                    )
+                )
+            if account.deprecated:
+                raise ValidationError(
+                    self.env._(
+                        'Milestone "%(milestone)s": its Income Account %(account)s '
+                        "is deprecated; an invoice line cannot post to it.",
+                        milestone=label,
+                        account=account_name,
                     )
                 )
 

@@ -168,6 +168,9 @@ class SaleBillingMilestone(models.Model):
         return {
             **values,
             "sale_line_id": self.sale_line_id.id,
+            # Billed again, the part posts where the original posted.
+            "income_account_id": self.income_account_id.id,
+            "analytic_distribution": self.analytic_distribution,
             "fixed_amount": self._get_reopening_amount(line),
             "percent": 0.0,
             "reopened_from_id": self.id,

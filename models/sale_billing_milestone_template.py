@@ -58,7 +58,13 @@ class SaleBillingMilestoneTemplate(models.Model):
             fixed_amount = self.currency_id._convert(
                 fixed_amount, order_currency, company, date
             )
+        # A product shared by the companies: an order of another company posts
+        # to its own product account, as Odoo keeps only the company's taxes.
+        account = self.income_account_id.filtered_domain(
+            self.income_account_id._check_company_domain(company)
+        )
         return {
             **{name: self[name] for name in SCHEDULE_FIELDS},
             "fixed_amount": fixed_amount,
+            "income_account_id": account.id,
         }

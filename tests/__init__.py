@@ -35,6 +35,7 @@ from . import test_acceptance_reminder
 from . import test_i18n
 from . import test_screens
 from . import test_retention
+from . import test_post_to_account
 
 # A loaded machine generates inputs slowly and runs the ORM slowly: neither is
 # a failure of the code under test.

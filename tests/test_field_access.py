@@ -28,6 +28,8 @@ MILESTONE_WRITABLE = {
     "requires_acceptance": ("the customer's sign-off", {"requires_acceptance": True}),
     "acceptance_days": ("deemed acceptance", {"acceptance_days": 5}),
     "due_days": ("the invoice's due date", {"due_days": 10}),
+    "income_account_id": ("the account its invoice line posts to", None),
+    "analytic_distribution": ("its invoice line's analytic distribution", None),
     "due_date": ("the invoice's due date", {"due_date": "2027-03-01"}),
     "sale_line_id": ("moving it to another line of the order", None),
     "is_reached": ("reaching it", {"is_reached": True}),
@@ -49,6 +51,7 @@ MILESTONE_REFUSED = {
     "allowed_project_ids": "the order's projects",
     "amount": "the schedule and the invoices",
     "amount_total": "the amount, the taxes and the invoices",
+    "analytic_precision": "the decimal precision of analytic percentages",
     "billable_date": "the trigger",
     "billable_reason": "the trigger",
     "calendar_name": "the order, the customer and the milestone",
@@ -61,6 +64,7 @@ MILESTONE_REFUSED = {
     "customer_status": "the invoices",
     "customer_trigger": "the trigger",
     "display_name": "its name and description",
+    "distribution_analytic_account_ids": "the analytic distribution",
     "effective_percent": "the amount",
     "expected_payment_date": "the due date and the payment terms",
     "hold_reason": "Put on Hold",
@@ -102,14 +106,18 @@ TEMPLATE_WRITABLE = {
     "requires_acceptance": {"requires_acceptance": True},
     "acceptance_days": {"acceptance_days": 5},
     "due_days": {"due_days": 10},
+    "income_account_id": None,
+    "analytic_distribution": None,
     "product_tmpl_id": None,
 }
 TEMPLATE_REFUSED = {
+    "analytic_precision": "the decimal precision of analytic percentages",
     "company_id": "the product",
     "currency_id": "the product",
     "create_date": "Odoo's log",
     "create_uid": "Odoo's log",
     "display_name": "its name and description",
+    "distribution_analytic_account_ids": "the analytic distribution",
     "id": "Odoo's",
     "write_date": "Odoo's log",
     "write_uid": "Odoo's log",
@@ -160,6 +168,14 @@ class TestFieldAccess(BillingMilestoneCommon):
         cls.template = cls.product_scheduled.billing_milestone_template_ids.filtered(
             lambda template: template.kind == "manual"
         )
+        cls.analytic_account = cls.env["account.analytic.account"].create(
+            {
+                "name": "Rebranding",
+                "plan_id": cls.env["account.analytic.plan"]
+                .create({"name": "Projects"})
+                .id,
+            }
+        )
 
     def _writable_values(self, name):
         if name == "sale_line_id":
@@ -168,6 +184,12 @@ class TestFieldAccess(BillingMilestoneCommon):
             return {"project_milestone_id": self.project_milestone.id}
         if name == "product_tmpl_id":
             return {"product_tmpl_id": self.product_milestone.product_tmpl_id.id}
+        if name == "income_account_id":
+            return {
+                "income_account_id": self.company_data["default_account_revenue"].id
+            }
+        if name == "analytic_distribution":
+            return {"analytic_distribution": {str(self.analytic_account.id): 100}}
         return (MILESTONE_WRITABLE.get(name) or (None, None))[1]
 
     def _other_value(self, record, name):

@@ -34,6 +34,8 @@ MILESTONE_FIELDS = {
     "acceptance_days": {"schedule"},
     "due_days": {"schedule", "trigger", "frozen"},
     "is_retention_release": {"schedule", "trigger", "frozen"},
+    "income_account_id": {"schedule", "frozen"},
+    "analytic_distribution": {"schedule", "frozen"},
     "sale_line_id": {"user", "frozen"},
     "is_reached": {"user", "trigger", "frozen"},
     "reached_date": {"user", "trigger", "frozen"},
