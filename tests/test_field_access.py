@@ -30,6 +30,10 @@ MILESTONE_WRITABLE = {
     "due_days": ("the invoice's due date", {"due_days": 10}),
     "income_account_id": ("the account its invoice line posts to", None),
     "analytic_distribution": ("its invoice line's analytic distribution", None),
+    "is_retention_release": (
+        "releasing the line's retention",
+        {"is_retention_release": True, "percent": 0.0},
+    ),
     "due_date": ("the invoice's due date", {"due_date": "2027-03-01"}),
     "sale_line_id": ("moving it to another line of the order", None),
     "is_reached": ("reaching it", {"is_reached": True}),
@@ -85,6 +89,8 @@ MILESTONE_REFUSED = {
     "reopened_by_line_id": "the credit notes",
     "reopened_from_id": "the credit notes",
     "reopened_ids": "the credit notes",
+    "retention_amount": "the amount and the line's Retention %",
+    "retention_release_waiting": "the line's other milestones",
     "status": "the invoices",
     "write_date": "Odoo's log",
     "write_uid": "Odoo's log",
@@ -108,6 +114,7 @@ TEMPLATE_WRITABLE = {
     "due_days": {"due_days": 10},
     "income_account_id": None,
     "analytic_distribution": None,
+    "is_retention_release": {"is_retention_release": True, "percent": 0.0},
     "product_tmpl_id": None,
 }
 TEMPLATE_REFUSED = {
@@ -154,6 +161,9 @@ class TestFieldAccess(BillingMilestoneCommon):
             Command.create({"product_id": cls.product_milestone.id, "price_unit": 500})
         ]
         cls.line, cls.other_line = cls.order.order_line
+        # So that a milestone may become its Retention Release.
+        cls.line.billing_retention_percent = 10
+        cls.product_scheduled.billing_retention_percent = 10
         cls.m1, cls.m2 = cls._add_milestones(
             cls.line,
             {"kind": "days", "days": 0, "percent": 30},
