@@ -3,4 +3,3 @@
 from . import controllers
 from . import models
 from . import wizards
-from .hooks import post_init_hook

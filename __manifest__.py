@@ -15,6 +15,7 @@
         "security/sale_milestone_billing_security.xml",
         "security/ir.model.access.csv",
         "data/ir_cron_data.xml",
+        "data/account_data.xml",
         "data/mail_template_data.xml",
         "views/sale_billing_milestone_views.xml",
         "views/sale_billing_milestone_template_views.xml",
@@ -36,7 +37,6 @@
     "demo": [
         "demo/sale_milestone_billing_demo.xml",
     ],
-    "post_init_hook": "post_init_hook",
     "assets": {
         "web.assets_backend": [
             "sale_milestone_billing/static/src/views/**/*",

@@ -64,7 +64,6 @@ class ResCompany(models.Model):
         "reminds the customer, once, of the acceptance request; 0: no reminder.",
     )
 
-    @api.model
     def _create_billing_retention_accounts(self):
         """A Retention Receivable account for each of these companies that has a
         chart of accounts and none yet: a current asset, next to the company's
