@@ -5,7 +5,7 @@
 from odoo import Command, api, fields, models
 from odoo.exceptions import ValidationError
 
-from ..tools.schedule import exact_quantity_price, retention_of
+from ..tools.schedule import exact_quantity_price, format_percent, retention_of
 
 
 class SaleBillingMilestone(models.Model):
@@ -197,7 +197,7 @@ class SaleBillingMilestone(models.Model):
             "display_type": "product",
             "name": self.env._(
                 "Retention %(percent)s %% withheld on %(milestone)s",
-                percent=line.billing_retention_percent,
+                percent=format_percent(line.billing_retention_percent),
                 milestone=self.display_name,
             ),
             "account_id": company._get_billing_retention_account().id,

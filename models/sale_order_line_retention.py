@@ -207,6 +207,14 @@ class SaleOrderLine(models.Model):
             line.untaxed_amount_invoiced -= line.billing_retention_released
         return res
 
+    @api.depends("billing_retention_release_id.is_billable_now")
+    def _compute_invoice_status(self):
+        res = super()._compute_invoice_status()
+        # A release due bills the line again: the order is To Invoice.
+        for line in self.filtered("billing_retention_release_id.is_billable_now"):
+            line.invoice_status = "to invoice"
+        return res
+
     def _billing_in_line_currency(self, amount, aml):
         """``amount`` of invoice line ``aml`` in the order line's currency."""
         self.ensure_one()

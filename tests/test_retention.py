@@ -123,9 +123,13 @@ class TestRetention(RetentionCase):
             (line.qty_invoiced, line.untaxed_amount_invoiced), (1.0, 10000.0)
         )
 
+        self.assertEqual(order.invoice_status, "invoiced")
         release.action_reach()
         self.assertTrue(release.is_billable_now)
+        # Odoo's To Invoice lists the order again.
+        self.assertEqual(order.invoice_status, "to invoice")
         final = self._invoice_milestones(release, post=True)
+        self.assertEqual(order.invoice_status, "invoiced")
         self.assertInvoice(final, 1000.0, 0.0, 1000.0)
         self.assertEqual(
             self._items(final),

@@ -128,3 +128,31 @@ class TestTours(BillingMilestoneCommon, HttpCase):
             milestones.mapped("description"),
             ["Kick-off meeting", "Design approved", "Go-live"],
         )
+
+    def test_invoice_a_retention_then_its_release_in_the_browser(self):
+        order = self._create_order()
+        line = order.order_line
+        line.billing_retention_percent = 10
+        m1, release = self._add_milestones(
+            line,
+            {"kind": "days", "days": 0, "percent": 100, "description": "Build"},
+            {
+                "kind": "manual",
+                "is_retention_release": True,
+                "description": "Works accepted",
+            },
+        )
+        order.action_confirm()
+        self.start_tour(
+            f"/odoo/action-sale.action_orders/{order.id}",
+            "sale_milestone_billing_retention_tour",
+            login="smb_tour_billing",
+        )
+        first, final = order.invoice_ids.sorted("id")
+        self.assertEqual((first.state, first.amount_total), ("posted", 900.0))
+        self.assertEqual((final.state, final.amount_total), ("posted", 100.0))
+        self.assertEqual(final.invoice_line_ids.billing_milestone_id, release)
+        self.assertEqual(
+            (line.billing_retention_held, line.billing_retention_released),
+            (0.0, 100.0),
+        )

@@ -6,7 +6,7 @@ from odoo.tools.float_utils import float_compare
 from odoo.tools.misc import format_amount
 
 from ..tools.run_state import replanning
-from ..tools.schedule import replan_amounts
+from ..tools.schedule import format_percent, replan_amounts
 
 
 class SaleBillingMilestoneReplan(models.TransientModel):
@@ -186,7 +186,7 @@ class SaleBillingMilestoneReplan(models.TransientModel):
                 body=self.env._(
                     "Retention of %(line)s re-planned to %(percent)s %%.",
                     line=line.display_name,
-                    percent=self.retention_percent,
+                    percent=format_percent(self.retention_percent),
                 )
             )
             if not line.billing_replan_needed:
