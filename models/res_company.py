@@ -93,7 +93,7 @@ class ResCompany(models.Model):
             raise UserError(
                 self.env._(
                     "Company %(company)s has no Retention Receivable Account: set "
-                    "it in Settings, Sales, Milestone Billing, before invoicing "
+                    "it in Settings, Sales, Milestone Retention, before invoicing "
                     "milestones with a retention.",
                     company=self.display_name,
                 )

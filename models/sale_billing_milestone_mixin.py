@@ -94,7 +94,6 @@ class SaleBillingMilestoneMixin(models.AbstractModel):
     )
     income_account_id = fields.Many2one(
         "account.account",
-        string="Income Account",
         check_company=True,
         domain="[('deprecated', '=', False), ('account_type', 'not in', "
         "('asset_receivable', 'liability_payable', 'off_balance'))]",

@@ -205,7 +205,7 @@ class SaleOrder(models.Model):
             }
             # The tab's rows as the form holds them, unsaved ones included.
             totals["billing_scheduled_amount"] = sum(
-                order.billing_milestone_ids.mapped("amount")
+                order.billing_milestone_ids._filter_revenue().mapped("amount")
             )
             order.update(totals)
             net = sum(lines.mapped("price_subtotal"))

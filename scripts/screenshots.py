@@ -193,12 +193,23 @@ def main():
     [product] = search(
         "product.template", [("billing_milestone_template_ids", "!=", False)]
     )
+    [retention_order] = search(
+        "sale.order", [("order_line.billing_retention_percent", ">", 0)]
+    )
+    [retention_invoice] = search(
+        "account.move",
+        [("invoice_line_ids.billing_retention_role", "=", "withhold")],
+    )
+    [posted_to] = search("sale.billing.milestone", [("income_account_id", "!=", False)])
 
     with sync_playwright() as playwright:
         browser = Browser(playwright, args.url)
         try:
             browser.login(session)
             take_screenshots(browser, args.url, out, order, replan, invoice)
+            take_retention_screenshots(
+                browser, args.url, out, retention_order, retention_invoice, posted_to
+            )
             # The screens whose words matter, once more in German.
             set_language(session, args.url, "de_DE")
             try:
@@ -214,6 +225,36 @@ def main():
                 print("warning: the demo portal user's orders were answered already")
         finally:
             browser.close()
+
+
+def take_retention_screenshots(browser, url, out, order, invoice, milestone):
+    """Retention and the post-to account of the demo's office fit-out."""
+    odoo = f"{url}/odoo"
+    screens = [
+        (
+            "order_retention.png",
+            f"{odoo}/sales/{order['id']}",
+            ".o_notebook_headers a[name='billing_schedule']",
+        ),
+        (
+            "retention_invoice.png",
+            f"{odoo}/action-account.action_move_out_invoice_type/{invoice['id']}",
+            None,
+        ),
+        (
+            "retention_report.png",
+            f"{odoo}/action-sale_milestone_billing.sale_order_line_action_retention",
+            None,
+        ),
+        (
+            "milestone_income_account.png",
+            f"{odoo}/action-sale_milestone_billing.sale_billing_milestone_action"
+            f"/{milestone['id']}",
+            None,
+        ),
+    ]
+    for name, page_url, click in screens:
+        browser.screenshot(page_url, out / name, click=click)
 
 
 def set_language(session, url, code):

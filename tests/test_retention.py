@@ -88,6 +88,11 @@ class TestRetention(RetentionCase):
             m1.product_id.categ_id.property_account_income_categ_id
         )
         self.assertEqual(release.amount, 1000.0)
+        # The release is expected cash, not more of the line's net.
+        self.assertEqual(
+            (order.billing_scheduled_amount, line.billing_scheduled_amount),
+            (10000.0, 10000.0),
+        )
         self.assertEqual(release.status, "to_process")
         self.assertFalse(release.is_billable_now)
         first = self._invoice_milestones(m1, post=True)
