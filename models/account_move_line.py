@@ -184,6 +184,32 @@ class AccountMoveLine(models.Model):
                 line.currency_id.compare_amounts(credited[key], line.price_subtotal) < 0
             )
 
+    def _compute_account_id(self):
+        # Update Taxes and Accounts, or a new product, keeps what the
+        # milestone says: its income account, or the Retention Receivable.
+        # (Odoo keeps a retention line's taxes: it has no product, and the
+        # Retention Receivable account no default taxes.)
+        kept = self.filtered(
+            lambda aml: (
+                aml.display_type == "product"
+                and (
+                    aml.billing_retention_role
+                    or aml.billing_milestone_id.income_account_id
+                )
+            )
+        )
+        res = super(AccountMoveLine, self - kept)._compute_account_id()
+        for line in kept:
+            if line.billing_retention_role:
+                account = line.company_id.billing_retention_account_id
+            else:
+                account = line.move_id.fiscal_position_id.map_account(
+                    line.billing_milestone_id.income_account_id
+                )
+            if account and line.account_id != account:
+                line.account_id = account
+        return res
+
     def _billing_posted_lines(self):
         return self.filtered(
             lambda line: line.billing_milestone_id and line.parent_state == "posted"

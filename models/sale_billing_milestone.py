@@ -325,8 +325,9 @@ class SaleBillingMilestone(models.Model):
         # A Retention Release bills what the line's invoices withhold.
         "is_retention_release",
         "sale_line_id.billing_retention_percent",
+        # Posting moves a milestone's retention from to come to held: the
+        # release's amount follows what is held.
         "sale_line_id.billing_retention_held",
-        "sale_line_id.billing_milestone_ids.invoice_id.state",
     )
     def _compute_amount(self):
         amounts = {}

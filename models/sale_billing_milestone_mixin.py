@@ -115,6 +115,10 @@ class SaleBillingMilestoneMixin(models.AbstractModel):
 
     @api.model_create_multi
     def create(self, vals_list):
+        # A copy (a duplicated order line) brings the analytic widget's
+        # precision, a default that is never stored.
+        for vals in vals_list:
+            vals.pop("analytic_precision", None)
         self._check_user_fields({name for vals in vals_list for name in vals})
         return super().create(vals_list)
 

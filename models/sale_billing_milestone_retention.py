@@ -44,7 +44,8 @@ class SaleBillingMilestone(models.Model):
     @api.depends(
         "is_retention_release",
         "sale_line_id.billing_milestone_ids.status",
-        "sale_line_id.billing_milestone_ids.invoice_id.state",
+        # From the invoice lines, which know their milestone: no search.
+        "sale_line_id.billing_milestone_ids.invoice_line_ids.parent_state",
     )
     def _compute_retention_release_waiting(self):
         for milestone in self:
@@ -61,7 +62,7 @@ class SaleBillingMilestone(models.Model):
         "is_retention_release",
         "sale_line_id.billing_retention_percent",
         "company_id.billing_retention_tax",
-        "invoice_line_id.move_id.invoice_line_ids.price_total",
+        "invoice_line_ids.move_id.invoice_line_ids.price_total",
     )
     def _compute_amount_total(self):
         res = super()._compute_amount_total()

@@ -105,13 +105,24 @@ class SaleOrderLine(models.Model):
             )
 
     @api.depends(
+        "billing_retention_percent",
         "billing_retention_move_line_ids.parent_state",
         "billing_retention_move_line_ids.price_subtotal",
         "billing_retention_move_line_ids.billing_credited_amount",
         "billing_retention_move_line_ids.billing_final_credit_amount",
     )
     def _compute_billing_retention(self):
-        for line in self:
+        # A line that withholds nothing has no retention journal items to read
+        # (its Retention % cannot go back to 0 once something is withheld).
+        (self - self.filtered("billing_retention_percent")).update(
+            {
+                "billing_retention_withheld": 0.0,
+                "billing_retention_released": 0.0,
+                "billing_retention_credited": 0.0,
+                "billing_retention_held": 0.0,
+            }
+        )
+        for line in self.filtered("billing_retention_percent"):
             withheld = released = credited = 0.0
             for aml in line.billing_retention_move_line_ids:
                 if aml.parent_state != "posted":
@@ -203,16 +214,20 @@ class SaleOrderLine(models.Model):
         # A release bills the retention of what was invoiced, not the line again.
         # Odoo counts the release invoices and their credit notes: what they
         # release net.
-        for line in self.filtered("billing_retention_move_line_ids"):
+        for line in self.filtered("billing_retention_released"):
             line.untaxed_amount_invoiced -= line.billing_retention_released
         return res
 
-    @api.depends("billing_retention_release_id.is_billable_now")
+    # Through the line's milestones, whose line is known: a dependency on
+    # billing_retention_release_id would search the lines of each milestone.
+    @api.depends("billing_milestone_ids.is_billable_now")
     def _compute_invoice_status(self):
         res = super()._compute_invoice_status()
         # A release due bills the line again: the order is To Invoice.
-        for line in self.filtered("billing_retention_release_id.is_billable_now"):
-            line.invoice_status = "to invoice"
+        for line in self:
+            releases = line.billing_milestone_ids._filter_releases()
+            if releases.filtered("is_billable_now"):
+                line.invoice_status = "to invoice"
         return res
 
     def _billing_in_line_currency(self, amount, aml):

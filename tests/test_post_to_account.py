@@ -73,6 +73,12 @@ class TestPostToAccount(LedgerCase):
         )
         self.assertEqual(receivable.debit, 300.0)
 
+    def test_update_taxes_and_accounts_keeps_the_milestone_income_account(self):
+        __, (m1, __) = self._order_m1_m2(income_account_id=self.milestone_income.id)
+        (draft,) = self._invoice_milestones(m1)
+        draft.action_update_fpos_values()
+        self.assertEqual(draft.invoice_line_ids.account_id, self.milestone_income)
+
     def test_fiscal_position_maps_the_milestone_income_account(self):
         fiscal_position = self.env["account.fiscal.position"].create(
             {

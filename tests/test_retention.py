@@ -174,6 +174,21 @@ class TestRetention(RetentionCase):
             sum((first | second | third | final).mapped("amount_total")), 11500.0
         )
 
+    def test_update_taxes_and_accounts_keeps_the_retention_line(self):
+        # Odoo takes the taxes from the product again.
+        self.product_milestone.taxes_id = self.tax_15
+        for mode, untaxed, tax in (
+            ("invoice", 2700.0, 450.0),
+            ("release", 2700.0, 405.0),
+        ):
+            with self.subTest(mode=mode):
+                order, m1, *__ = self._retention_order(mode)
+                draft = self._invoice_milestones(m1)
+                draft.action_update_fpos_values()
+                retention = draft.invoice_line_ids.filtered("billing_retention_role")
+                self.assertEqual(retention.account_id, self.retention_account)
+                self.assertInvoice(draft, untaxed, tax, untaxed + tax)
+
     # Release
 
     def test_the_release_waits_for_every_other_milestone_posted(self):

@@ -179,6 +179,14 @@ class SaleBillingMilestoneReplan(models.TransientModel):
         self.ensure_one()
         line = self.sale_line_id
         if self._is_retention_changed():
+            if not self.retention_percent and line.billing_retention_withheld:
+                raise UserError(
+                    self.env._(
+                        'Order line "%(line)s": its invoices withheld a retention '
+                        "already; keep a Retention %% until its release bills it.",
+                        line=line.display_name,
+                    )
+                )
             line.with_context(
                 billing_replan=True
             ).billing_retention_percent = self.retention_percent
