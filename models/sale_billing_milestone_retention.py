@@ -2,6 +2,8 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 # One concern of sale.billing.milestone per file, as Odoo splits its own models.
 # pylint: disable=consider-merging-classes-inherited
+from collections import defaultdict
+
 from odoo import Command, api, fields, models
 from odoo.exceptions import ValidationError
 
@@ -38,8 +40,9 @@ class SaleBillingMilestone(models.Model):
         "invoice_line_id",
     )
     def _compute_retention_amount(self):
+        facts = self._get_retention_facts()
         for milestone in self:
-            milestone.retention_amount = milestone._get_retention_withheld()
+            milestone.retention_amount = milestone._get_retention_withheld(facts)
 
     @api.depends(
         "is_retention_release",
@@ -48,13 +51,12 @@ class SaleBillingMilestone(models.Model):
         "sale_line_id.billing_milestone_ids.invoice_line_ids.parent_state",
     )
     def _compute_retention_release_waiting(self):
-        for milestone in self:
-            others = milestone.sale_line_id.billing_milestone_ids - milestone
-            unposted = any(
-                other.invoice_id.state != "posted" for other in others._filter_revenue()
-            )
-            milestone.retention_release_waiting = (
-                milestone.is_retention_release and unposted
+        releases = self.filtered("is_retention_release")
+        (self - releases).retention_release_waiting = False
+        for milestone in releases:
+            others = milestone.sale_line_id.billing_milestone_ids._filter_revenue()
+            milestone.retention_release_waiting = any(
+                other.invoice_id.state != "posted" for other in others
             )
 
     # What the customer pays on the milestone's invoice: less the retention.
@@ -66,29 +68,43 @@ class SaleBillingMilestone(models.Model):
     )
     def _compute_amount_total(self):
         res = super()._compute_amount_total()
-        for milestone in self:
+        facts = self._get_retention_facts()
+        for milestone in self.filtered("sale_line_id.billing_retention_percent"):
             if milestone.is_retention_release:
                 untaxed = milestone.company_id.billing_retention_tax == "invoice"
                 if untaxed and not milestone.invoice_line_id:
                     # Taxed in full on each milestone invoice already.
                     milestone.amount_total = milestone.amount
                 continue
-            milestone.amount_total -= milestone._get_retention_total()
+            milestone.amount_total -= milestone._get_retention_total(facts)
         return res
 
-    def _get_retention_total(self):
+    def _get_retention_facts(self):
+        """What the retention of these milestones reads, gathered once for all
+        of them: the lines whose release is invoiced, and the invoice lines
+        that withhold each invoiced milestone's retention."""
+        lines = self.sale_line_id.filtered("billing_retention_percent")
+        withholding = defaultdict(lambda: self.env["account.move.line"])
+        moves = self.filtered(
+            lambda m: m.sale_line_id in lines and m.invoice_line_id
+        ).invoice_line_id.move_id
+        for aml in moves.invoice_line_ids.filtered("billing_retention_milestone_id"):
+            withholding[aml.billing_retention_milestone_id] |= aml
+        return {
+            "released_lines": lines._filter_billing_retention_released(),
+            "withholding": withholding,
+        }
+
+    def _get_retention_total(self, facts):
         """The retention of the milestone, taxes included when they are taxed
         at release: what its invoice keeps back of the amount with taxes."""
         self.ensure_one()
-        invoice_line = self.invoice_line_id
-        if invoice_line:
-            withheld = invoice_line.move_id.invoice_line_ids.filtered(
-                lambda aml: aml.billing_retention_milestone_id == self
-            )
+        if self.invoice_line_id:
             return -sum(
-                self._to_milestone_currency(aml.price_total, aml) for aml in withheld
+                self._to_milestone_currency(aml.price_total, aml)
+                for aml in facts["withholding"][self]
             )
-        withheld = self._get_retention_withheld()
+        withheld = self._get_retention_withheld(facts)
         line = self.sale_line_id
         if not withheld or self.company_id.billing_retention_tax == "invoice":
             return withheld
@@ -136,21 +152,19 @@ class SaleBillingMilestone(models.Model):
         the parts re-opened from it."""
         return self.filtered(lambda m: not m.is_retention_release)
 
-    def _get_retention_withheld(self):
+    def _get_retention_withheld(self, facts):
         """Untaxed retention of the milestone: what its live invoice withholds,
-        else what the line's Retention % would withhold on its amount now."""
+        else what the line's Retention % would withhold on its amount now.
+        ``facts``: see ``_get_retention_facts``."""
         self.ensure_one()
-        if self.is_retention_release:
+        if self.is_retention_release or not self.sale_line_id.billing_retention_percent:
             return 0.0
-        invoice_line = self.invoice_line_id
-        if invoice_line:
-            withheld = invoice_line.move_id.invoice_line_ids.filtered(
-                lambda aml: aml.billing_retention_milestone_id == self
-            )
+        if self.invoice_line_id:
             return -sum(
-                self._to_milestone_currency(aml.price_subtotal, aml) for aml in withheld
+                self._to_milestone_currency(aml.price_subtotal, aml)
+                for aml in facts["withholding"][self]
             )
-        if self.sale_line_id._filter_billing_retention_released():
+        if self.sale_line_id in facts["released_lines"]:
             return 0.0
         return retention_of(
             self.amount,
@@ -182,7 +196,9 @@ class SaleBillingMilestone(models.Model):
         its line of ``milestone_values``; None when nothing is withheld."""
         self.ensure_one()
         line = self.sale_line_id
-        if self.is_retention_release or line._filter_billing_retention_released():
+        if self.is_retention_release or not line.billing_retention_percent:
+            return None
+        if line._filter_billing_retention_released():
             return None
         withheld = retention_of(
             self.amount, line.billing_retention_percent, self.currency_id.rounding
