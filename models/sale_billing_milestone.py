@@ -720,21 +720,8 @@ class SaleBillingMilestone(models.Model):
         milestone's amount exactly, in every currency, posted to its income
         account and analytic distribution when it names them."""
         self.ensure_one()
-        taxes = self.sale_line_id.tax_id
-        price = self.amount
-        if any(taxes.mapped("price_include")):
-            price = taxes.compute_all(
-                self.amount,
-                self.currency_id,
-                1.0,
-                self.product_id,
-                self.partner_id,
-                handle_price_include=False,
-            )["total_included"]
-        quantity, price_unit = exact_quantity_price(
-            price,
-            self.currency_id.decimal_places,
-            self.env["decimal.precision"].precision_get("Product Price"),
+        price_values = self._get_invoice_price_values(
+            self.amount, self.sale_line_id.tax_id
         )
         name = self.display_name
         acceptance = self.acceptance_id
@@ -754,8 +741,7 @@ class SaleBillingMilestone(models.Model):
         values = {
             **base_values,
             "name": name,
-            "quantity": quantity,
-            "price_unit": price_unit,
+            **price_values,
             "discount": 0.0,
             "billing_milestone_id": self.id,
         }
@@ -775,6 +761,27 @@ class SaleBillingMilestone(models.Model):
         if self.analytic_distribution:
             values["analytic_distribution"] = self.analytic_distribution
         return values
+
+    def _get_invoice_price_values(self, amount, taxes):
+        """Quantity and unit price of an invoice line of the milestone worth
+        ``amount`` untaxed exactly, in every currency, under ``taxes``."""
+        self.ensure_one()
+        price = amount
+        if any(taxes.mapped("price_include")):
+            price = taxes.compute_all(
+                amount,
+                self.currency_id,
+                1.0,
+                self.product_id,
+                self.partner_id,
+                handle_price_include=False,
+            )["total_included"]
+        quantity, price_unit = exact_quantity_price(
+            price,
+            self.currency_id.decimal_places,
+            self.env["decimal.precision"].precision_get("Product Price"),
+        )
+        return {"quantity": quantity, "price_unit": price_unit}
 
     def _follow_project_milestone(self):
         """Reached as their project milestone is; processed ones stay as billed."""

@@ -7,7 +7,7 @@ from collections import defaultdict
 from odoo import Command, api, fields, models
 from odoo.exceptions import ValidationError
 
-from ..tools.schedule import exact_quantity_price, format_percent, retention_of
+from ..tools.schedule import format_percent, retention_of
 
 
 class SaleBillingMilestone(models.Model):
@@ -187,7 +187,9 @@ class SaleBillingMilestone(models.Model):
         )
         if company.billing_retention_tax == "invoice":
             # Taxed in full on each milestone invoice: the release is not.
-            values.update(self._get_retention_price_values(self.amount, taxes=None))
+            values.update(
+                self._get_invoice_price_values(self.amount, self.env["account.tax"])
+            )
             values["tax_ids"] = [Command.clear()]
         return values
 
@@ -218,7 +220,9 @@ class SaleBillingMilestone(models.Model):
                 milestone=self.display_name,
             ),
             "account_id": company._get_billing_retention_account().id,
-            **self._get_retention_price_values(-withheld, taxes),
+            **self._get_invoice_price_values(
+                -withheld, line.tax_id if taxes else self.env["account.tax"]
+            ),
             "discount": 0.0,
             "tax_ids": taxes or [Command.clear()],
             "analytic_distribution": milestone_values.get("analytic_distribution"),
@@ -227,24 +231,3 @@ class SaleBillingMilestone(models.Model):
             "billing_retention_role": "withhold",
             "sequence": milestone_values.get("sequence", 10),
         }
-
-    def _get_retention_price_values(self, amount, taxes):
-        """Quantity and unit price of an invoice line worth ``amount`` untaxed,
-        under the order line's taxes when ``taxes`` (commands) are given."""
-        price = amount
-        tax_records = self.sale_line_id.tax_id if taxes else self.env["account.tax"]
-        if any(tax_records.mapped("price_include")):
-            price = tax_records.compute_all(
-                amount,
-                self.currency_id,
-                1.0,
-                self.product_id,
-                self.partner_id,
-                handle_price_include=False,
-            )["total_included"]
-        quantity, price_unit = exact_quantity_price(
-            price,
-            self.currency_id.decimal_places,
-            self.env["decimal.precision"].precision_get("Product Price"),
-        )
-        return {"quantity": quantity, "price_unit": price_unit}
