@@ -22,12 +22,6 @@ class SaleOrder(models.Model):
         compute="_compute_billing_retention",
         help="Retention the posted release invoices of the order bill.",
     )
-    billing_retention_release_id = fields.Many2one(
-        "sale.billing.milestone",
-        string="Retention Release",
-        compute="_compute_billing_retention",
-        help="The first Retention Release milestone of the order's lines.",
-    )
     has_billing_retention = fields.Boolean(
         compute="_compute_billing_retention",
         help="A line of the order withholds a retention.",
@@ -37,7 +31,6 @@ class SaleOrder(models.Model):
         "order_line.billing_retention_percent",
         "order_line.billing_retention_held",
         "order_line.billing_retention_released",
-        "billing_milestone_ids.is_retention_release",
     )
     def _compute_billing_retention(self):
         for order in self:
@@ -45,8 +38,5 @@ class SaleOrder(models.Model):
             order.billing_retention_held = sum(lines.mapped("billing_retention_held"))
             order.billing_retention_released = sum(
                 lines.mapped("billing_retention_released")
-            )
-            order.billing_retention_release_id = (
-                order.billing_milestone_ids._filter_releases()[:1]
             )
             order.has_billing_retention = any(lines.mapped("billing_retention_percent"))
