@@ -26,6 +26,9 @@ LEDGER_FIELDS = {
     "billing_credited_amount",
     "billing_final_credit_amount",
     "billing_milestone_live",
+    "billing_retention_line_id",
+    "billing_retention_milestone_id",
+    "billing_retention_role",
 }
 
 
@@ -215,6 +218,30 @@ class AccountMoveLine(models.Model):
             lambda line: line.billing_milestone_id and line.parent_state == "posted"
         )
 
+    @api.constrains(
+        "billing_retention_role",
+        "billing_retention_line_id",
+        "billing_retention_milestone_id",
+        "billing_milestone_id",
+    )
+    def _check_billing_retention_link(self):
+        for line in self.filtered("billing_retention_role"):
+            milestone = (
+                line.billing_retention_milestone_id
+                if line.billing_retention_role == "withhold"
+                else line.billing_milestone_id.filtered("is_retention_release")
+            )
+            sale_line = line.billing_retention_line_id
+            if not milestone or milestone.sale_line_id != sale_line:
+                raise ValidationError(
+                    self.env._(
+                        'Invoice line "%(line)s" withholds or releases the '
+                        "retention of an order line other than its milestone's; "
+                        "retention lines are made by invoicing the milestones.",
+                        line=line.name or line.display_name,
+                    )
+                )
+
     # Computed from the milestone on every new line; the milestone itself
     # cannot be changed afterwards (see write).
     @api.constrains("billing_milestone_live")
@@ -368,8 +395,9 @@ class AccountMoveLine(models.Model):
                 )
             )
             for sibling in siblings:
-                taxes = "set" if sibling.tax_ids else None
-                sibling.write(milestone._get_retention_price_values(-withheld, taxes))
+                sibling.write(
+                    milestone._get_invoice_price_values(-withheld, sibling.tax_ids)
+                )
 
     def unlink(self):
         milestones = self.billing_milestone_id

@@ -3,10 +3,20 @@
 # One concern of sale.order.line per file, as Odoo splits its own models.
 # pylint: disable=consider-merging-classes-inherited
 from odoo import api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import UserError, ValidationError
 from odoo.tools.float_utils import float_compare
 
+from ..tools.milestone_fields import field_labels
 from ..tools.schedule import retention_of
+
+# Read from the invoice lines and the schedule; never written by hand.
+RETENTION_LEDGER_FIELDS = {
+    "billing_retention_withheld",
+    "billing_retention_released",
+    "billing_retention_credited",
+    "billing_retention_held",
+    "billing_retention_release_id",
+}
 
 
 class SaleOrderLine(models.Model):
@@ -184,6 +194,15 @@ class SaleOrderLine(models.Model):
                 )
 
     def write(self, vals):
+        forged = RETENTION_LEDGER_FIELDS.intersection(vals)
+        if forged and not self.env.su:
+            raise UserError(
+                self.env._(
+                    "%(fields)s of an order line follow from its invoices and its "
+                    "schedule, and cannot be written.",
+                    fields=field_labels(self, forged),
+                )
+            )
         if "billing_retention_percent" in vals and not self.env.context.get(
             "billing_replan"
         ):
@@ -257,7 +276,5 @@ class SaleOrderLine(models.Model):
         """The lines whose Retention Release milestone is invoiced: nothing is
         withheld on them any more."""
         return self.filtered(
-            lambda line: (
-                line.billing_milestone_ids._filter_releases()._filter_processed()
-            )
+            lambda line: line.billing_retention_release_id._filter_processed()
         )

@@ -381,6 +381,60 @@ class TestRetention(RetentionCase):
             order.order_line.billing_retention_percent = 5
         self.assertEqual(order.order_line.billing_retention_percent, 10)
 
+    def test_the_retention_facts_are_never_written_by_hand(self):
+        order, m1, m2, m3, release = self._retention_order()
+        line = order.order_line
+        first = self._invoice_milestones(m1)
+        retention = first.invoice_line_ids.filtered("billing_retention_role")
+        accountant = new_test_user(
+            self.env, "smb_retention_accountant", groups="account.group_account_invoice"
+        )
+        for name, value in (
+            ("billing_retention_held", 0.0),
+            ("billing_retention_withheld", 5000.0),
+            ("billing_retention_release_id", m2.id),
+        ):
+            with (
+                self.subTest(field=name),
+                self.assertRaisesRule(UserError, "of an order line follow from"),
+            ):
+                line.with_user(accountant).write({name: value})
+        for name, value in (
+            ("billing_retention_role", "release"),
+            ("billing_retention_milestone_id", m2.id),
+            ("billing_retention_line_id", False),
+        ):
+            with (
+                self.subTest(field=name),
+                self.assertRaisesRule(UserError, "of an invoice line follow"),
+            ):
+                retention.with_user(accountant).write({name: value})
+        first.action_post()
+        self.assertHeld(line, 300.0, 0.0, 0.0, 300.0)
+
+    def test_a_retention_line_of_another_order_line_is_refused(self):
+        order, m1, *__ = self._retention_order()
+        other, o1, *__ = self._retention_order()
+        first = self._invoice_milestones(m1)
+        with self.assertRaisesRule(ValidationError, "other than its milestone's"):
+            first.write(
+                {
+                    "invoice_line_ids": [
+                        Command.create(
+                            {
+                                "name": "Forged retention",
+                                "price_unit": -500.0,
+                                "account_id": self.retention_account.id,
+                                "billing_retention_line_id": other.order_line.id,
+                                "billing_retention_milestone_id": m1.id,
+                                "billing_retention_role": "withhold",
+                            }
+                        )
+                    ]
+                }
+            )
+        self.assertEqual(len(first.invoice_line_ids), 2)
+
     def test_no_retention_account_is_a_clear_error(self):
         order, m1, *__ = self._retention_order()
         self.env.company.billing_retention_account_id = False
