@@ -266,3 +266,28 @@ class TestCalendar(BillingMilestoneCommon):
         self.assertEqual(cron.model_id.model, "sale.billing.milestone")
         self.assertEqual((cron.interval_number, cron.interval_type), (1, "days"))
         self.assertTrue(cron.active)
+
+    @freeze_time(f"{DAY} 10:00:00")
+    def test_a_retention_released_on_a_date_is_to_invoice_after_the_job(self):
+        self._settle_jobs()
+        order = self._create_order(contract_date=DAY)
+        order.order_line.billing_retention_percent = 10
+        build, release = self._add_milestones(
+            order.order_line,
+            {"kind": "days", "days": 0, "percent": 100.0},
+            {"kind": "date", "date": NEXT_DAY, "is_retention_release": True},
+        )
+        order.action_confirm()
+        order._create_invoices().action_post()
+        self.assertEqual(build.status, "processed")
+        self.assertOrderState(order, 1.0, 0.0, "invoiced")
+        with freeze_time(f"{NEXT_DAY} 00:05:00"):
+            # The stored state is the day before's until the job records it.
+            self.assertOrderState(order, 1.0, 0.0, "invoiced")
+            self._run_job(HOUSEKEEPING_XMLID)
+            self.assertTrue(release.is_billable_now)
+            self.assertOrderState(order, 1.0, 0.0, "to invoice")
+            invoice = order._create_invoices()
+        self.assertEqual(invoice.invoice_line_ids.billing_milestone_id, release)
+        self.assertEqual(invoice.amount_untaxed, 100.0)
+        self.assertOrderState(order, 1.0, 0.0, "invoiced")
