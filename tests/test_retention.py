@@ -95,8 +95,12 @@ class TestRetention(RetentionCase):
         )
         self.assertEqual(release.status, "to_process")
         self.assertFalse(release.is_billable_now)
+        # What the customer pays on each: M1 less its retention, the release
+        # untaxed (the Cash-in Forecast's Amount with Taxes).
+        self.assertEqual((m1.amount_total, release.amount_total), (3150.0, 1000.0))
         first = self._invoice_milestones(m1, post=True)
         self.assertInvoice(first, 2700.0, 450.0, 3150.0)
+        self.assertEqual(m1.amount_total, 3150.0)
         retention = first.invoice_line_ids.filtered("billing_retention_role")
         self.assertEqual(retention.account_id, self.retention_account)
         self.assertFalse(retention.tax_ids)
@@ -155,6 +159,7 @@ class TestRetention(RetentionCase):
     def test_tax_at_release_taxes_the_retention_when_it_is_released(self):
         order, m1, m2, m3, release = self._retention_order("release")
         line = order.order_line
+        self.assertEqual((m1.amount_total, release.amount_total), (3105.0, 1150.0))
         first = self._invoice_milestones(m1, post=True)
         self.assertInvoice(first, 2700.0, 405.0, 3105.0)
         retention = first.invoice_line_ids.filtered("billing_retention_role")
