@@ -296,6 +296,22 @@ class TestRetention(RetentionCase):
             credit_note.action_post()
         self.assertHeld(line, 1000.0, 1000.0, 0.0, 0.0)
 
+    def test_a_re_plan_of_the_net_keeps_the_release(self):
+        order, m1, m2, m3, release = self._retention_order()
+        line = order.order_line
+        self._invoice_milestones(m1, post=True)
+        line.price_unit = 20000.0
+        wizard = self.env["sale.billing.milestone.replan"].create(
+            {"sale_line_id": line.id}
+        )
+        self.assertNotIn("R", [m.name for m in wizard._get_plan()[0]])
+        wizard.action_apply()
+        self.assertTrue(release.exists())
+        # M2 and M3 share the 17,000 left: 7,285.71 and 9,714.29.
+        self.assertEqual((m2.amount, m3.amount), (7285.71, 9714.29))
+        # 300 held on M1, 728.57 and 971.43 to come.
+        self.assertEqual(release.amount, 2000.0)
+
     # Currencies without cents, and with mils
 
     def test_yen_and_dinar_retention_is_exact(self):

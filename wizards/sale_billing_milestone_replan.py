@@ -69,7 +69,10 @@ class SaleBillingMilestoneReplan(models.TransientModel):
         UserError, naming the line, when the spread is impossible."""
         self.ensure_one()
         line = self.sale_line_id
-        milestones = line.billing_milestone_ids.sorted(lambda m: (m.sequence, m.id))
+        # The release bills the retention, not a share of the net: it stays.
+        milestones = line.billing_milestone_ids._filter_revenue().sorted(
+            lambda m: (m.sequence, m.id)
+        )
         billed = milestones._filter_processed()
         fixed = milestones.filtered(lambda m: m in billed or m.reopened_from_id)
         open_milestones = milestones - fixed
@@ -146,7 +149,9 @@ class SaleBillingMilestoneReplan(models.TransientModel):
         )
         rows = []
         total = 0.0
-        for milestone in self.sale_line_id.billing_milestone_ids.sorted(
+        for (
+            milestone
+        ) in self.sale_line_id.billing_milestone_ids._filter_revenue().sorted(
             lambda m: (m.sequence, m.id)
         ):
             after = new_amounts.get(milestone, milestone.amount)
