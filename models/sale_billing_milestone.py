@@ -1,5 +1,7 @@
 # Copyright 2026 Milestone Billing
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from collections import defaultdict
+
 from psycopg2.errors import LockNotAvailable
 
 from odoo import api, fields, models
@@ -265,33 +267,31 @@ class SaleBillingMilestone(models.Model):
     def _compute_amount_total(self):
         # One edit recomputes every amount of its line's schedule: the taxes of
         # an amount are worked out once, and not at all for an untaxed line.
-        totals = {}
-        for milestone in self:
-            line = milestone.invoice_line_id
-            if line:
+        for order_line, milestones in self.grouped("sale_line_id").items():
+            invoiced = milestones.filtered("invoice_line_id")
+            for milestone in invoiced:
+                line = milestone.invoice_line_id
                 milestone.amount_total = milestone._to_milestone_currency(
                     line.price_total, line
                 )
-                continue
-            order_line = milestone.sale_line_id
+            to_invoice = milestones - invoiced
+            amounts = to_invoice.mapped("amount")
             taxes = order_line.tax_id
-            if not taxes:
-                milestone.amount_total = milestone.amount
-                continue
-            partner = order_line.order_id.partner_shipping_id
-            product = order_line.product_id
-            key = (milestone.amount, taxes, product, partner, milestone.currency_id)
-            if key not in totals:
-                # The amount is untaxed, whether the line's price includes
-                # its taxes or not.
-                totals[key] = taxes.compute_all(
-                    milestone.amount,
-                    currency=milestone.currency_id,
-                    product=product,
-                    partner=partner,
-                    handle_price_include=False,
-                )["total_included"]
-            milestone.amount_total = totals[key]
+            if taxes:
+                with_taxes = {
+                    # The amount is untaxed, whether the line's price includes
+                    # its taxes or not.
+                    amount: taxes.compute_all(
+                        amount,
+                        currency=order_line.currency_id,
+                        product=order_line.product_id,
+                        partner=order_line.order_id.partner_shipping_id,
+                        handle_price_include=False,
+                    )["total_included"]
+                    for amount in set(amounts)
+                }
+                amounts = [with_taxes[amount] for amount in amounts]
+            to_invoice._assign_by_value("amount_total", amounts)
 
     @api.depends("invoice_line_id.billing_final_credit_amount")
     def _compute_credited_amount(self):
@@ -330,14 +330,14 @@ class SaleBillingMilestone(models.Model):
         "sale_line_id.billing_retention_held",
     )
     def _compute_amount(self):
-        amounts = {}
         # Rows added in the order's Billing Schedule tab are not in the line's
         # schedule until saved: they count with it.
         for line, edited in self.grouped("sale_line_id").items():
-            if line:
-                amounts.update(line._get_billing_schedule_amounts(edited))
-        for milestone in self:
-            milestone.amount = amounts.get(milestone, 0.0)
+            if not line:
+                edited.amount = 0.0
+                continue
+            schedule = line._get_billing_schedule_amounts(edited)
+            edited._assign_by_value("amount", [schedule[m] for m in edited])
 
     @api.depends("amount", "sale_line_id.price_subtotal")
     def _compute_effective_percent(self):
@@ -491,7 +491,30 @@ class SaleBillingMilestone(models.Model):
 
     def _filter_processed(self):
         """The milestones a live invoice line bills."""
-        return self.filtered(lambda m: m.status == "processed")
+        return self._filter_by_value("status", lambda status: status == "processed")
+
+    def _assign_by_value(self, fname, values):
+        """Assign ``values``, in the order of the milestones, to the field
+        ``fname`` of milestones of one order line: one assignment per distinct
+        value. Odoo assigns a value to many records at the cost of one, and a
+        schedule repeats its amounts: an edit of a 200-milestone schedule
+        recomputes them all."""
+        groups = defaultdict(list)
+        for milestone_id, value in zip(self._ids, values, strict=True):
+            groups[value].append(milestone_id)
+        for value, ids in groups.items():
+            self.browse(ids)[fname] = value
+
+    def _filter_by_value(self, fname, test):
+        """The milestones whose scalar field ``fname`` passes ``test``. The
+        field is read for all of them at once, not record by record: a line's
+        totals filter all its milestones on every edit."""
+        values = self.mapped(fname)
+        return self.browse(
+            milestone_id
+            for milestone_id, value in zip(self._ids, values, strict=True)
+            if test(value)
+        )
 
     def _get_allowed_projects(self):
         """The order line's project (the one its product creates or fills) and
@@ -575,6 +598,17 @@ class SaleBillingMilestone(models.Model):
         if billed is not None:
             billed += reopened_amount
         return ScheduleEntry(self.percent, self.fixed_amount, billed)
+
+    def _get_plan_entries(self):
+        """The milestones as entries of their line's plan, without what their
+        invoices bill: enough for the share the plan covers
+        (``scheduled_percent``), read for all of them at once."""
+        return [
+            ScheduleEntry(percent, fixed_amount, None)
+            for percent, fixed_amount in zip(
+                self.mapped("percent"), self.mapped("fixed_amount"), strict=True
+            )
+        ]
 
     def _get_billed_amount(self):
         """Untaxed amount the live invoice line bills, net of the Bill Again

@@ -68,8 +68,11 @@ class SaleBillingMilestone(models.Model):
     )
     def _compute_amount_total(self):
         res = super()._compute_amount_total()
+        withholding = self.sale_line_id.filtered("billing_retention_percent")
+        if not withholding:
+            return res
         facts = self._get_retention_facts()
-        for milestone in self.filtered("sale_line_id.billing_retention_percent"):
+        for milestone in self.filtered(lambda m: m.sale_line_id in withholding):
             if milestone.is_retention_release:
                 untaxed = milestone.company_id.billing_retention_tax == "invoice"
                 if untaxed and not milestone.invoice_line_id:
@@ -143,14 +146,16 @@ class SaleBillingMilestone(models.Model):
 
     def _filter_releases(self):
         """The Retention Release milestones, not the parts re-opened from them."""
-        return self.filtered(
-            lambda m: m.is_retention_release and not m.reopened_from_id
+        return self._filter_by_value("is_retention_release", bool).filtered(
+            lambda m: not m.reopened_from_id
         )
 
     def _filter_revenue(self):
         """The milestones that bill the line's revenue: all but the release and
         the parts re-opened from it."""
-        return self.filtered(lambda m: not m.is_retention_release)
+        return self._filter_by_value(
+            "is_retention_release", lambda release: not release
+        )
 
     def _get_retention_withheld(self, facts):
         """Untaxed retention of the milestone: what its live invoice withholds,

@@ -150,12 +150,14 @@ class SaleOrder(models.Model):
         for order in self:
             # The milestones as the form holds them: rows added or changed in
             # the Billing Schedule tab count before they are saved.
-            entries = defaultdict(list)
-            for milestone in order.billing_milestone_ids:
-                if not milestone.reopened_from_id:
-                    entries[milestone.sale_line_id].append(
-                        milestone._get_schedule_entry()
-                    )
+            entries = {
+                line: milestones._get_plan_entries()
+                for line, milestones in order.billing_milestone_ids.filtered(
+                    lambda m: not m.reopened_from_id
+                )
+                .grouped("sale_line_id")
+                .items()
+            }
             over = []
             for line, line_entries in entries.items():
                 percent = scheduled_percent(line.price_subtotal, line_entries)

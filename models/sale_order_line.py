@@ -211,8 +211,8 @@ class SaleOrderLine(models.Model):
         for line in self - unscheduled:
             milestones = line.billing_milestone_ids._filter_revenue()
             processed = milestones._filter_processed()
-            paid = processed.filtered(
-                lambda m: m.invoice_payment_state in ("paid", "in_payment")
+            paid = processed._filter_by_value(
+                "invoice_payment_state", lambda state: state in ("paid", "in_payment")
             )
             scheduled = sum(milestones.mapped("amount"))
             credited = sum(processed.mapped("credited_amount"))
@@ -220,15 +220,13 @@ class SaleOrderLine(models.Model):
             line.billing_scheduled_amount = scheduled
             line.billing_scheduled_percent = scheduled_percent(
                 line.price_subtotal,
-                [
-                    milestone._get_schedule_entry()
-                    for milestone in milestones
-                    if not milestone.reopened_from_id
-                ],
+                milestones.filtered(
+                    lambda m: not m.reopened_from_id
+                )._get_plan_entries(),
             )
             line.billing_unscheduled_amount = line.price_subtotal - scheduled
             line.billing_billable_amount = sum(
-                milestones.filtered("is_billable_now").mapped("amount")
+                milestones._filter_by_value("is_billable_now", bool).mapped("amount")
             )
             line.billing_invoiced_amount = invoiced_amount
             line.billing_credited_amount = credited
@@ -439,10 +437,8 @@ class SaleOrderLine(models.Model):
     def _check_billing_processed_amount(self):
         for line in self.filtered("billing_milestone_ids"):
             currency = line.currency_id
-            revenue = line.billing_milestone_ids._filter_revenue()
-            billed = {m: m._get_billed_amount() for m in revenue}
-            processed = revenue.filtered(lambda m, billed=billed: billed[m] is not None)
-            processed_amount = sum(billed[m] for m in processed)
+            processed = line.billing_milestone_ids._filter_revenue()._filter_processed()
+            processed_amount = sum(m._get_billed_amount() for m in processed)
             if currency.compare_amounts(processed_amount, line.price_subtotal) > 0:
                 raise ValidationError(
                     self.env._(
@@ -463,13 +459,8 @@ class SaleOrderLine(models.Model):
             milestones = line.billing_milestone_ids
             currency = line.currency_id
             percent = sum(milestones.mapped("percent"))
-            # From what decides the amounts, not the stored ones, which the
-            # running flush may not have brought up to date yet.
-            total = sum(
-                amount
-                for milestone, amount in line._get_billing_schedule_amounts().items()
-                if not milestone.is_retention_release
-            )
+            # Reading the amounts computes those an edit left to compute.
+            total = sum(milestones._filter_revenue().mapped("amount"))
             if float_compare(percent, 100.0, precision_digits=PERCENT_DIGITS) > 0:
                 raise ValidationError(
                     self.env._(
