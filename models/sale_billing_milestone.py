@@ -495,13 +495,20 @@ class SaleBillingMilestone(models.Model):
 
     def _assign_by_value(self, fname, values):
         """Assign ``values``, in the order of the milestones, to the field
-        ``fname`` of milestones of one order line: one assignment per distinct
-        value. Odoo assigns a value to many records at the cost of one, and a
-        schedule repeats its amounts: an edit of a 200-milestone schedule
-        recomputes them all."""
+        ``fname`` of milestones of one order line being computed.
+
+        An edit of a 200-milestone schedule recomputes every amount, and most
+        come out as they were: a saved milestone keeps the value it holds
+        already, and the others are assigned one distinct value at a time, as
+        Odoo assigns a value to many records at the cost of one (and compares
+        each monetary value with the one it holds at the cost of a conversion).
+        """
+        saved = self.filtered("id")
+        held = dict(zip(saved._ids, saved.mapped(fname), strict=True))
         groups = defaultdict(list)
         for milestone_id, value in zip(self._ids, values, strict=True):
-            groups[value].append(milestone_id)
+            if held.get(milestone_id) != value:
+                groups[value].append(milestone_id)
         for value, ids in groups.items():
             self.browse(ids)[fname] = value
 

@@ -149,10 +149,14 @@ class SaleOrder(models.Model):
     def _compute_billing_schedule_warnings(self):
         for order in self:
             # The milestones as the form holds them: rows added or changed in
-            # the Billing Schedule tab count before they are saved.
+            # the Billing Schedule tab count before they are saved. A saved
+            # order has none above 100 %: its lines' caps refused them.
+            editing = order.billing_milestone_ids.browse()
+            if not order.id:
+                editing = order.billing_milestone_ids
             entries = {
                 line: milestones._get_plan_entries()
-                for line, milestones in order.billing_milestone_ids.filtered(
+                for line, milestones in editing.filtered(
                     lambda m: not m.reopened_from_id
                 )
                 .grouped("sale_line_id")
@@ -205,10 +209,12 @@ class SaleOrder(models.Model):
                     "billing_billable_amount",
                 )
             }
-            # The tab's rows as the form holds them, unsaved ones included.
-            totals["billing_scheduled_amount"] = sum(
-                order.billing_milestone_ids._filter_revenue().mapped("amount")
-            )
+            # The tab's rows as the form holds them, unsaved ones included; a
+            # saved order's are its lines' schedules.
+            if not order.id:
+                totals["billing_scheduled_amount"] = sum(
+                    order.billing_milestone_ids._filter_revenue().mapped("amount")
+                )
             order.update(totals)
             net = sum(lines.mapped("price_subtotal"))
             settled = (

@@ -14,6 +14,9 @@ from ..tools.schedule import (
     scheduled_percent,
 )
 
+# Milestones a line's schedule summary names before it counts the others.
+SUMMARY_MILESTONES = 6
+
 
 class SaleOrderLine(models.Model):
     _inherit = "sale.order.line"
@@ -188,10 +191,20 @@ class SaleOrderLine(models.Model):
             milestones = line.billing_milestone_ids.sorted(
                 lambda m: (m.sequence, m._origin.id or 0)
             )
-            line.billing_schedule_summary = " · ".join(
+            # A long schedule reads as its first milestones and a count: a
+            # column cannot show 200 of them, and the tab lists them all.
+            shown = milestones
+            if len(milestones) > SUMMARY_MILESTONES:
+                shown = milestones[: SUMMARY_MILESTONES - 1]
+            parts = [
                 f"{milestone.name} {line._get_billing_share_label(milestone)}"
-                for milestone in milestones
-            )
+                for milestone in shown
+            ]
+            if shown != milestones:
+                parts.append(
+                    self.env._("%(count)s more", count=len(milestones) - len(shown))
+                )
+            line.billing_schedule_summary = " · ".join(parts)
 
     @api.depends(
         "price_subtotal",
@@ -534,8 +547,16 @@ class SaleOrderLine(models.Model):
         for part in milestones - planned - releases:
             frozen = entries[part].frozen_amount
             amounts[part] = part.fixed_amount if frozen is None else frozen
+        # The plan's own amounts are rounded already; what invoices billed, the
+        # parts and what they re-opened are rounded here.
         amounts = {
-            milestone: self.currency_id.round(amount - reopened[milestone])
+            milestone: (
+                amount
+                if entries[milestone].frozen_amount is None
+                and milestone in planned
+                and not reopened[milestone]
+                else self.currency_id.round(amount - reopened[milestone])
+            )
             for milestone, amount in amounts.items()
         }
         for release in releases:

@@ -204,6 +204,22 @@ class TestDisplay(LedgerCase):
                 line.billing_schedule_summary, "M1 30 % · M2 40 % · M3 30 %"
             )
 
+    def test_a_long_schedule_reads_as_its_first_milestones_and_a_count(self):
+        order = self._create_order()
+        line = order.order_line
+        self._add_milestones(line, *[{"percent": 10} for _ in range(6)])
+        self.assertEqual(
+            line.billing_schedule_summary,
+            "M1 10 % · M2 10 % · M3 10 % · M4 10 % · M5 10 % · M6 10 %",
+        )
+        self.env["sale.billing.milestone"].create(
+            [{"sale_line_id": line.id, "name": "M7", "percent": 10}]
+        )
+        self.assertEqual(
+            line.billing_schedule_summary,
+            "M1 10 % · M2 10 % · M3 10 % · M4 10 % · M5 10 % · 2 more",
+        )
+
     def test_editing_the_schedule_tab_keeps_button_lock_and_amounts(self):
         order, m1, m2 = self._order()
         self._invoice(order)
