@@ -149,6 +149,14 @@ class TestAutoInvoicing(BillingMilestoneCommon):
             )
         self.assertEqual(self._run_cron(batch_size=1), (0, 0))
 
+    def test_the_orders_remaining_are_counted_up_to_a_limit(self):
+        self.company.billing_milestone_auto_invoice = "draft"
+        for __ in range(4):
+            self._confirmed_order({"kind": "days", "days": 0, "percent": 100})
+        self.assertEqual(self._run_cron(batch_size=1, count_limit=2), (1, 2))
+        self.assertEqual(self._run_cron(batch_size=1, count_limit=2), (1, 2))
+        self.assertEqual(self._run_cron(batch_size=1, count_limit=2), (1, 1))
+
     def test_a_call_takes_no_new_order_once_its_time_is_spent(self):
         self.company.billing_milestone_auto_invoice = "draft"
         orders = [
