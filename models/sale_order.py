@@ -460,7 +460,7 @@ class SaleOrder(models.Model):
         return milestones - milestones._filter_processed()
 
     def _cron_invoice_billing_milestones(
-        self, batch_size=50, time_budget=30.0, lock_budget=0.5, count_limit=10000
+        self, batch_size=200, time_budget=30.0, lock_budget=0.5, count_limit=10000
     ):
         """Invoice the billing milestones billable now of the companies that ask
         for it (Sales settings), a batch of orders per call (daily job, run
@@ -473,7 +473,9 @@ class SaleOrder(models.Model):
         scheduled job; the scheduler calls again while the job reports orders
         remaining. An order that fails is left for the next day, so it is tried
         once a day; one whose milestones another transaction is invoicing
-        stays for the next call. The orders remaining are counted up to
+        stays for the next call. Each call starts with a group of one order
+        and grows it to what ``lock_budget`` allows, so a call takes a batch of
+        200 orders: fewer calls start over. The orders remaining are counted up to
         ``count_limit``: the scheduler only needs to know that some are left,
         and a count of the whole backlog would cost each call more as it grows.
         """

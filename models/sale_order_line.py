@@ -186,6 +186,7 @@ class SaleOrderLine(models.Model):
         "billing_milestone_ids.fixed_amount",
         "billing_milestone_ids.is_retention_release",
     )
+    @api.depends_context("lang")
     def _compute_billing_schedule_summary(self):
         for line in self:
             milestones = line.billing_milestone_ids.sorted(

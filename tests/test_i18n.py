@@ -232,3 +232,19 @@ class TestTranslations(LedgerCase):
                 self.assertTrue(
                     milestone.with_env(env)._get_customer_trigger().startswith(deemed)
                 )
+
+    def test_each_language_counts_the_milestones_a_long_summary_leaves_out(self):
+        order = self._create_order()
+        self._add_milestones(order.order_line, *[{"percent": 10} for _ in range(8)])
+        for code, more in {
+            "fr_FR": "3 de plus",
+            "de_DE": "3 weitere",
+            "es_ES": "3 más",
+        }.items():
+            with self.subTest(lang=code):
+                line = order.order_line.with_context(lang=code)
+                line.invalidate_recordset(["billing_schedule_summary"])
+                self.assertTrue(
+                    line.billing_schedule_summary.endswith(f" · {more}"),
+                    line.billing_schedule_summary,
+                )
