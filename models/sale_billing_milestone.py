@@ -503,8 +503,11 @@ class SaleBillingMilestone(models.Model):
         Odoo assigns a value to many records at the cost of one (and compares
         each monetary value with the one it holds at the cost of a conversion).
         """
-        saved = self.filtered("id")
-        held = dict(zip(saved._ids, saved.mapped(fname), strict=True))
+        # What the milestones hold in memory; not what the database holds, as
+        # a new milestone's column is still empty there.
+        missing = set(self.env.cache.get_missing_ids(self, self._fields[fname]))
+        held_ids = [id_ for id_ in self._ids if id_ and id_ not in missing]
+        held = dict(zip(held_ids, self.browse(held_ids).mapped(fname), strict=True))
         groups = defaultdict(list)
         for milestone_id, value in zip(self._ids, values, strict=True):
             if held.get(milestone_id) != value:

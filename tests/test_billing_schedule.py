@@ -23,6 +23,18 @@ class TestBillingSchedule(BillingMilestoneCommon):
         self.assertEqual(milestones.currency_id, order.currency_id)
         self.assertEqual(order.billing_milestone_ids, milestones)
 
+    def test_amounts_are_stored_even_when_they_come_out_at_zero(self):
+        # An edit assigns only the amounts that change; a new milestone's
+        # column is empty in the database until its first amount is stored.
+        order = self._create_order(price=0.0)
+        milestones = self._add_milestones(order.order_line, {"percent": 100})
+        self.env.flush_all()
+        self.env.cr.execute(
+            "SELECT amount, amount_total FROM sale_billing_milestone WHERE id = %s",
+            [milestones.id],
+        )
+        self.assertEqual(self.env.cr.fetchall(), [(0.0, 0.0)])
+
     def test_line_schedule_is_filled_in_the_order_form(self):
         order_form = Form(self.env["sale.order"])
         order_form.partner_id = self.customer
