@@ -201,12 +201,13 @@ def main():
         [("invoice_line_ids.billing_retention_role", "=", "withhold")],
     )
     [posted_to] = search("sale.billing.milestone", [("income_account_id", "!=", False)])
+    long_order = long_schedule_order(session, args.url)
 
     with sync_playwright() as playwright:
         browser = Browser(playwright, args.url)
         try:
             browser.login(session)
-            take_screenshots(browser, args.url, out, order, replan, invoice)
+            take_screenshots(browser, args.url, out, order, replan, invoice, long_order)
             take_retention_screenshots(
                 browser, args.url, out, retention_order, retention_invoice, posted_to
             )
@@ -214,7 +215,7 @@ def main():
             set_language(session, args.url, "de_DE")
             try:
                 take_language_screenshots(
-                    browser, args.url, out, "de", order, replan, product
+                    browser, args.url, out, "de", order, replan, product, long_order
                 )
             finally:
                 set_language(session, args.url, "en_US")
@@ -257,6 +258,64 @@ def take_retention_screenshots(browser, url, out, order, invoice, milestone):
         browser.screenshot(page_url, out / name, click=click)
 
 
+def long_schedule_order(session, url):
+    """A quotation of one line billed over 20 sprints: its Schedule column
+    names the first five and counts the others. Made once, then found."""
+
+    def call(model, method, *args, **kwargs):
+        return json_rpc(
+            session,
+            url,
+            "/web/dataset/call_kw",
+            model=model,
+            method=method,
+            args=list(args),
+            kwargs=kwargs,
+        )
+
+    reference = "Long schedule (screenshots)"
+    found = call("sale.order", "search", [("client_order_ref", "=", reference)])
+    if found:
+        return {"id": found[0]}
+    [product] = call(
+        "product.product",
+        "search",
+        [("type", "=", "service"), ("service_type", "=", "milestones")],
+        limit=1,
+    )
+    [partner] = call("res.partner", "search", [("is_company", "=", True)], limit=1)
+    [order] = call(
+        "sale.order",
+        "create",
+        [
+            {
+                "partner_id": partner,
+                "client_order_ref": reference,
+                "order_line": [(0, 0, {"product_id": product, "price_unit": 24000})],
+            }
+        ],
+    )
+    [line] = call("sale.order", "read", [order], ["order_line"])[0]["order_line"]
+    template = call("sale.order.line", "read", [line], ["billing_milestone_ids"])
+    call("sale.billing.milestone", "unlink", template[0]["billing_milestone_ids"])
+    call(
+        "sale.billing.milestone",
+        "create",
+        [
+            {
+                "sale_line_id": line,
+                "name": f"S{sprint}",
+                "description": f"Sprint {sprint}",
+                "kind": "days",
+                "days": 14 * sprint,
+                "percent": 5,
+            }
+            for sprint in range(1, 21)
+        ],
+    )
+    return {"id": order}
+
+
 def set_language(session, url, code):
     """Install ``code`` if needed and make it the session user's language."""
 
@@ -287,10 +346,13 @@ def set_language(session, url, code):
     call("res.users", "write", [uid], {"lang": code})
 
 
-def take_language_screenshots(browser, url, out, suffix, order, replan, product):
+def take_language_screenshots(
+    browser, url, out, suffix, order, replan, product, long_order
+):
     """The schedules, their editor and the wizards, in the user's language."""
     odoo = f"{url}/odoo"
     screens = [
+        ("order_long_schedule", f"{odoo}/sales/{long_order['id']}", None),
         (
             "order_billing_schedule",
             f"{odoo}/sales/{order['id']}",
@@ -317,10 +379,11 @@ def take_language_screenshots(browser, url, out, suffix, order, replan, product)
         browser.screenshot(page_url, out / f"{name}_{suffix}.png", click=click)
 
 
-def take_screenshots(browser, url, out, order, replan, invoice):
+def take_screenshots(browser, url, out, order, replan, invoice, long_order):
     """The back office's screens, as the session's user."""
     odoo = f"{url}/odoo"
     screens = [
+        ("order_long_schedule.png", f"{odoo}/sales/{long_order['id']}", None),
         (
             "order_billing_schedule.png",
             f"{odoo}/sales/{order['id']}",
