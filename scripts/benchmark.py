@@ -788,30 +788,25 @@ def run_large_side(env, order, scheduled, spec, profilers=None):
         env, lambda: order.web_save(values, spec), profilers.get("save")
     )
     commit(env)
+    runs["invoice"] = timed_invoice(env, order, scheduled, profilers.get("invoice"))
+    return runs
+
+
+def timed_invoice(env, order, scheduled, profiler=None):
+    """Create Invoice of ``order``, timed, checked against what the order should
+    bill (its milestones' amounts, or a plain order's untaxed amount), then
+    committed."""
+    order = order.with_env(env)
     if scheduled:
         expected = sum(order.billing_milestone_ids.mapped("amount"))
     else:
         expected = order.amount_untaxed
-    runs["invoice"] = timed(
-        env, lambda: create_invoice(order), profilers.get("invoice")
-    )
+    run = timed(env, lambda: create_invoice(order), profiler)
     invoiced = sum(order.invoice_ids.mapped("amount_untaxed"))
     if order.currency_id.compare_amounts(invoiced, expected):
         raise RuntimeError(f"invoiced {invoiced} instead of {expected}")
     commit(env)
-    return runs
-
-
-def run_invoice_only(env, order):
-    """Create Invoice of a plain order, timed and checked, then committed."""
-    order = order.with_env(env)
-    expected = order.amount_untaxed
-    run = timed(env, lambda: create_invoice(order))
-    invoiced = sum(order.invoice_ids.mapped("amount_untaxed"))
-    if order.currency_id.compare_amounts(invoiced, expected):
-        raise RuntimeError(f"invoiced {invoiced} instead of {expected}")
-    commit(env)
-    return {"invoice": run}
+    return run
 
 
 def run_large_shape(registry, fixtures, args, lines, milestones, profilers):
@@ -839,7 +834,7 @@ def run_large_shape(registry, fixtures, args, lines, milestones, profilers):
                 sides.reverse()
             for side in sides:
                 if side == "invoice_lines":
-                    runs = run_invoice_only(env, built[side])
+                    runs = {"invoice": timed_invoice(env, built[side], False)}
                 else:
                     runs = run_large_side(env, built[side], side == "ours", spec)
                 if round_index:

@@ -80,6 +80,19 @@ def json_rpc(session, url, route, **params):
     return response["result"]
 
 
+def call_kw(session, url, model, method, *args, **kwargs):
+    """``method`` of ``model`` called as the web client calls it."""
+    return json_rpc(
+        session,
+        url,
+        "/web/dataset/call_kw",
+        model=model,
+        method=method,
+        args=list(args),
+        kwargs=kwargs,
+    )
+
+
 # A 1x1 PNG, as the portal's signature widget sends it (base64).
 SIGNATURE = (
     "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA"
@@ -137,14 +150,15 @@ def main():
     )
 
     def search(model, domain, fields=("id",)):
-        return json_rpc(
+        return call_kw(
             session,
             args.url,
-            "/web/dataset/call_kw",
-            model=model,
-            method="search_read",
-            args=[domain, list(fields)],
-            kwargs={"limit": 1, "order": "id desc"},
+            model,
+            "search_read",
+            domain,
+            list(fields),
+            limit=1,
+            order="id desc",
         )
 
     [order] = search(
@@ -165,21 +179,19 @@ def main():
         ],
     )
     # The demo portal user's two orders, each with M2 awaiting acceptance.
-    portal_orders = json_rpc(
+    portal_orders = call_kw(
         session,
         args.url,
-        "/web/dataset/call_kw",
-        model="sale.order",
-        method="search_read",
-        args=[
-            [
-                ("partner_id.user_ids.login", "=", "portal"),
-                ("billing_milestone_ids.acceptance_state", "=", "requested"),
-            ],
-            ["id"],
+        "sale.order",
+        "search_read",
+        [
+            ("partner_id.user_ids.login", "=", "portal"),
+            ("billing_milestone_ids.acceptance_state", "=", "requested"),
         ],
-        kwargs={"order": "id"},
+        ["id"],
+        order="id",
     )
+
     portal = requests.Session()
     json_rpc(
         portal,
@@ -263,15 +275,7 @@ def long_schedule_order(session, url):
     names the first five and counts the others. Made once, then found."""
 
     def call(model, method, *args, **kwargs):
-        return json_rpc(
-            session,
-            url,
-            "/web/dataset/call_kw",
-            model=model,
-            method=method,
-            args=list(args),
-            kwargs=kwargs,
-        )
+        return call_kw(session, url, model, method, *args, **kwargs)
 
     reference = "Long schedule (screenshots)"
     found = call("sale.order", "search", [("client_order_ref", "=", reference)])
@@ -320,15 +324,7 @@ def set_language(session, url, code):
     """Install ``code`` if needed and make it the session user's language."""
 
     def call(model, method, *args):
-        return json_rpc(
-            session,
-            url,
-            "/web/dataset/call_kw",
-            model=model,
-            method=method,
-            args=list(args),
-            kwargs={},
-        )
+        return call_kw(session, url, model, method, *args)
 
     if code != "en_US":
         [lang] = call(
